@@ -1,0 +1,97 @@
+"""Buurtkracht: maps of neighbourhood offers, activity logs and coverage review (Flask app)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask, jsonify, render_template, request
+from sqlalchemy import text
+
+from .config import from_environment
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def select_locale() -> str:
+    languages = ("nl", "fr", "en")
+    wanted = request.args.get("lang") or request.cookies.get("lang")
+    if wanted in languages:
+        return wanted
+    return request.accept_languages.best_match(languages) or "nl"
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    if config and config.get("INSTANCE_PATH"):
+        app.instance_path = config["INSTANCE_PATH"]
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.update(from_environment(app.instance_path))
+    if config:
+        app.config.update(config)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"),
+                     render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=str(Path(__file__).parent / "translations"))
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+    from . import models  # noqa: F401  (register the tables)
+    from .cli import register_cli
+    from .public.routes import bp as public_bp
+    from .templating import register_template_helpers
+
+    @login_manager.user_loader
+    def load_user(token: str):
+        from sqlalchemy import select
+        from .models import User
+        return db.session.scalar(select(User).where(User.session_token == token,
+                                                    User.is_enabled.is_(True)))
+
+    app.register_blueprint(public_bp)
+    register_cli(app)
+    register_template_helpers(app)
+
+    @app.get("/healthz")
+    def healthz():
+        try:
+            db.session.execute(text("SELECT 1"))
+        except Exception as exc:  # the point is to report any failure, not to crash
+            db.session.rollback()
+            return jsonify(status="error", database="unreachable",
+                           reason=exc.__class__.__name__), 503
+        return jsonify(status="ok", database="ok")
+
+    @app.errorhandler(404)
+    def not_found(error):
+        return render_template("errors/404.html"), 404
+
+    @app.errorhandler(400)
+    def bad_request(error):
+        return render_template("errors/400.html", error=error), 400
+
+    @app.after_request
+    def security_headers(response):
+        # Our pages make no third-party requests; the policy makes a slip visible.
+        tiles = app.config["BUURTKRACHT_TILE_URL"]
+        tile_origin = "/".join(tiles.split("/")[:3]) if tiles.startswith("http") else ""
+        tile_origin = tile_origin.replace("{s}.", "*.")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data: " + tile_origin + "; "
+            "style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; "
+            "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    return app

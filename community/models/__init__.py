@@ -1,0 +1,14 @@
+"""Database models, one module per aggregate."""
+from .activity import Activity, ActivityPartner, ActivityTerm, FeedToken
+from .area import AddressPoint, Area, IndicatorValue
+from .listing import (InitiativeAtPlace, Initiative, InitiativeTerm, MeetingPlace, Organisation,
+                      PlaceArea, Room, Schedule)
+from .review import AuditEntry, ChangeRequest, OutdatedReport
+from .user import User, UserArea
+
+__all__ = [
+    "Activity", "ActivityPartner", "ActivityTerm", "AddressPoint", "Area", "AuditEntry",
+    "ChangeRequest", "FeedToken", "IndicatorValue", "Initiative", "InitiativeAtPlace",
+    "InitiativeTerm", "MeetingPlace", "Organisation", "OutdatedReport", "PlaceArea", "Room",
+    "Schedule", "User", "UserArea",
+]

@@ -1,0 +1,212 @@
+"""Organisations, initiatives, meeting places and their schedules (HSDS 3.0 aligned)."""
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, time
+
+from sqlalchemy import (Boolean, Date, Float, ForeignKey, Index, Integer, JSON, String, Text, Time,
+                        UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .types import UTCDateTime, new_id, utcnow
+
+
+class TimestampMixin:
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow,
+                                                 nullable=False)
+
+
+class Organisation(TimestampMixin, db.Model):
+    """An HSDS organization: who runs initiatives."""
+
+    __tablename__ = "organisation"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    external_id: Mapped[str | None] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(300), index=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    website: Mapped[str] = mapped_column(String(500), default="")
+    email: Mapped[str] = mapped_column(String(300), default="")
+    phone: Mapped[str] = mapped_column(String(100), default="")
+    languages: Mapped[list] = mapped_column(JSON, default=list)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    initiatives: Mapped[list["Initiative"]] = relationship(back_populates="organisation")
+
+
+class Initiative(TimestampMixin, db.Model):
+    """An HSDS service: an offer that strengthens people's social networks."""
+
+    __tablename__ = "initiative"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    external_id: Mapped[str | None] = mapped_column(String(200), unique=True)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisation.id"), index=True)
+    name: Mapped[str] = mapped_column(String(300), index=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(30), default="active", index=True)
+    tie_type: Mapped[str] = mapped_column(String(20), default="both")
+    cost: Mapped[str] = mapped_column(String(20), default="free", index=True)
+    price: Mapped[str] = mapped_column(String(300), default="")
+    childcare: Mapped[str] = mapped_column(String(30), default="unknown", index=True)
+    low_literacy: Mapped[bool] = mapped_column(Boolean, default=False)
+    registration_required: Mapped[bool] = mapped_column(Boolean, default=False)
+    wheelchair: Mapped[str] = mapped_column(String(10), default="unknown")
+    contact: Mapped[str] = mapped_column(Text, default="")
+    url: Mapped[str] = mapped_column(String(500), default="")
+    last_verified: Mapped[date | None] = mapped_column(Date, index=True)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    organisation: Mapped[Organisation] = relationship(back_populates="initiatives")
+    terms: Mapped[list["InitiativeTerm"]] = relationship(
+        back_populates="initiative", cascade="all, delete-orphan", lazy="selectin")
+    locations: Mapped[list["InitiativeAtPlace"]] = relationship(
+        back_populates="initiative", cascade="all, delete-orphan")
+
+    def codes(self, scheme: str) -> list[str]:
+        return sorted(t.code for t in self.terms if t.scheme == scheme)
+
+    @property
+    def working_models(self) -> list[str]:
+        return self.codes("working_model")
+
+    @property
+    def target_groups(self) -> list[str]:
+        return self.codes("target_group")
+
+    @property
+    def network_functions(self) -> list[str]:
+        return self.codes("network_function")
+
+    @property
+    def languages(self) -> list[str]:
+        return self.codes("language")
+
+    def set_codes(self, scheme: str, codes) -> None:
+        wanted = set(codes)
+        self.terms = [t for t in self.terms if t.scheme != scheme or t.code in wanted] + [
+            InitiativeTerm(scheme=scheme, code=c) for c in sorted(wanted - set(self.codes(scheme)))
+        ]
+
+
+class InitiativeTerm(db.Model):
+    """One taxonomy code on an initiative; a row per code keeps filters plain indexed queries."""
+
+    __tablename__ = "initiative_term"
+    initiative_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("initiative.id", ondelete="CASCADE"), primary_key=True)
+    scheme: Mapped[str] = mapped_column(String(30), primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+    initiative: Mapped[Initiative] = relationship(back_populates="terms")
+    __table_args__ = (Index("ix_initiative_term_scheme_code", "scheme", "code"),)
+
+
+class MeetingPlace(TimestampMixin, db.Model):
+    """An HSDS physical location where people meet."""
+
+    __tablename__ = "meeting_place"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    external_id: Mapped[str | None] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(300), index=True)
+    kind: Mapped[str] = mapped_column(String(40), default="other")
+    street: Mapped[str] = mapped_column(String(300), default="")
+    number: Mapped[str] = mapped_column(String(30), default="")
+    postcode: Mapped[str] = mapped_column(String(10), default="")
+    municipality: Mapped[str] = mapped_column(String(100), default="")
+    latitude: Mapped[float] = mapped_column(Float, index=True)
+    longitude: Mapped[float] = mapped_column(Float, index=True)
+    accessibility: Mapped[str] = mapped_column(Text, default="")
+    wheelchair: Mapped[str] = mapped_column(String(10), default="unknown")
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    rooms: Mapped[list["Room"]] = relationship(back_populates="place", cascade="all, delete-orphan",
+                                               order_by="Room.name")
+    areas: Mapped[list["PlaceArea"]] = relationship(back_populates="place",
+                                                    cascade="all, delete-orphan", lazy="selectin")
+    initiatives: Mapped[list["InitiativeAtPlace"]] = relationship(back_populates="place")
+
+    @property
+    def address(self) -> str:
+        first = " ".join(p for p in (self.street, self.number) if p)
+        second = " ".join(p for p in (self.postcode, self.municipality) if p)
+        return ", ".join(p for p in (first, second) if p)
+
+    def area_code(self, level: str) -> str | None:
+        return next((pa.area.code for pa in self.areas if pa.level == level), None)
+
+
+class Room(db.Model):
+    __tablename__ = "room"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    place_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("meeting_place.id", ondelete="CASCADE"),
+                                                index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    capacity: Mapped[int | None] = mapped_column(Integer)
+
+    place: Mapped[MeetingPlace] = relationship(back_populates="rooms")
+    __table_args__ = (UniqueConstraint("place_id", "name", name="uq_room_place_name"),)
+
+
+class PlaceArea(db.Model):
+    """Which area (per level) a meeting place lies in, computed when the place is written."""
+
+    __tablename__ = "place_area"
+    place_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("meeting_place.id", ondelete="CASCADE"), primary_key=True)
+    level: Mapped[str] = mapped_column(String(20), primary_key=True)
+    area_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("area.id", ondelete="CASCADE"), index=True)
+
+    place: Mapped[MeetingPlace] = relationship(back_populates="areas")
+    area: Mapped["Area"] = relationship(lazy="joined")  # noqa: F821
+
+
+class InitiativeAtPlace(db.Model):
+    """HSDS service_at_location: an initiative held at a meeting place, with its schedules."""
+
+    __tablename__ = "initiative_at_place"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    initiative_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("initiative.id", ondelete="CASCADE"), index=True)
+    place_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("meeting_place.id"), index=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    initiative: Mapped[Initiative] = relationship(back_populates="locations")
+    place: Mapped[MeetingPlace] = relationship(back_populates="initiatives", lazy="joined")
+    schedules: Mapped[list["Schedule"]] = relationship(
+        back_populates="location", cascade="all, delete-orphan", lazy="selectin")
+    __table_args__ = (UniqueConstraint("initiative_id", "place_id", name="uq_initiative_at_place"),)
+
+
+class Schedule(db.Model):
+    """A structured recurrence (never free text only); see community.scheduling."""
+
+    __tablename__ = "schedule"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    location_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("initiative_at_place.id", ondelete="CASCADE"), index=True)
+    frequency: Mapped[str] = mapped_column(String(20))
+    weekdays: Mapped[str] = mapped_column(String(20), default="")  # "0,2" = Monday and Wednesday
+    start_time: Mapped[time] = mapped_column(Time)
+    end_time: Mapped[time] = mapped_column(Time)
+    nth: Mapped[int | None] = mapped_column(Integer)
+    on_date: Mapped[date | None] = mapped_column(Date)
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    location: Mapped[InitiativeAtPlace] = relationship(back_populates="schedules")
+
+    @property
+    def weekday_list(self) -> tuple[int, ...]:
+        return tuple(int(d) for d in self.weekdays.split(",") if d.strip() != "")
+
+    def recurrence(self):
+        from ..scheduling import Recurrence
+        return Recurrence(frequency=self.frequency, start_time=self.start_time,
+                          end_time=self.end_time, weekdays=self.weekday_list, nth=self.nth,
+                          on_date=self.on_date, valid_from=self.valid_from,
+                          valid_until=self.valid_until)

@@ -1,0 +1,194 @@
+"""The platform's vocabularies (working models, target groups, ...) with nl/fr/en labels.
+
+Forms, filters, imports and exports read their codes and labels from here, so a code is
+defined once. Dutch labels are what Flemish users know; importers accept them too.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Term:
+    code: str
+    nl: str
+    fr: str
+    en: str
+    hint: str = ""
+
+    def label(self, locale: str = "nl") -> str:
+        return getattr(self, locale if locale in ("nl", "fr", "en") else "nl")
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    name: str
+    terms: tuple[Term, ...]
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(t.code for t in self.terms)
+
+    def get(self, code: str) -> Term | None:
+        return next((t for t in self.terms if t.code == code), None)
+
+    def label(self, code: str, locale: str = "nl") -> str:
+        term = self.get(code)
+        return term.label(locale) if term else code
+
+    def choices(self, locale: str = "nl") -> list[tuple[str, str]]:
+        return [(t.code, t.label(locale)) for t in self.terms]
+
+    def lookup(self, text: str) -> str | None:
+        """Code for a code or a label in any language, case and spacing ignored."""
+        wanted = " ".join(str(text).strip().lower().replace("_", " ").split())
+        for term in self.terms:
+            names = {term.code.replace("_", " "), term.nl.lower(), term.fr.lower(), term.en.lower()}
+            if wanted in names:
+                return term.code
+        return None
+
+
+WORKING_MODELS = Vocabulary("working_model", (
+    Term("competence", "Persoonlijke competentieversterking", "Renforcement des compétences personnelles",
+         "Personal competence building", "cursussen en vorming om zelf een netwerk op te bouwen"),
+    Term("buddy", "Persoonlijke vriend (buddywerking)", "Ami personnel (parrainage)",
+         "Personal friend (buddy scheme)", "een vrijwilliger als vast aanspreekpunt, één op één"),
+    Term("personal_network", "Persoonlijk netwerk", "Réseau personnel", "Personal network",
+         "het netwerk dat de persoon zelf kiest, betrekken"),
+    Term("peer", "Lotgenotennetwerk", "Réseau de pairs", "Peer network",
+         "mensen met een gedeelde levenservaring"),
+    Term("context", "Contextgericht werken", "Travail axé sur le contexte", "Context-oriented work",
+         "professionele hulp samen met de omgeving"),
+    Term("organisation", "Netwerkversterking via organisatie", "Renforcement du réseau par l'organisation",
+         "Network building through organisations", "vrijwilligerswerk en participatie in organisaties"),
+    Term("location", "Netwerkversterking via locatie/regio", "Renforcement du réseau par le lieu/la région",
+         "Network building through place/area", "buurtwerk en ontmoetingsplekken in één buurt"),
+))
+
+TARGET_GROUPS = Vocabulary("target_group", (
+    Term("everyone", "Iedereen in de buurt", "Tout le quartier", "Everyone in the neighbourhood"),
+    Term("poverty", "Mensen met een krap budget", "Personnes avec un budget serré", "People on a tight budget"),
+    Term("elderly", "Ouderen", "Personnes âgées", "Older people"),
+    Term("disability", "Mensen met een beperking", "Personnes en situation de handicap", "People with a disability"),
+    Term("families", "Kinderen en gezinnen", "Enfants et familles", "Children and families"),
+    Term("youth", "Jongeren", "Jeunes", "Young people"),
+    Term("newcomers", "Nieuwkomers", "Nouveaux arrivants", "Newcomers"),
+    Term("mental_health", "Mensen met psychische kwetsbaarheid", "Personnes psychologiquement vulnérables",
+         "People with psychological vulnerability"),
+))
+
+NETWORK_FUNCTIONS = Vocabulary("network_function", (
+    Term("emotional", "Emotionele steun", "Soutien émotionnel", "Emotional support"),
+    Term("belonging", "Erbij horen", "Appartenance", "Belonging"),
+    Term("practical", "Praktische hulp", "Aide pratique", "Practical help"),
+    Term("stability", "Houvast en veiligheid", "Stabilité et sécurité", "Stability and security"),
+))
+
+TIE_TYPES = Vocabulary("tie_type", (
+    Term("bonding", "Verbinden binnen de groep (bonding)", "Liens au sein du groupe (bonding)",
+         "Ties within the group (bonding)"),
+    Term("bridging", "Bruggen naar anderen (bridging)", "Ponts vers d'autres (bridging)",
+         "Bridges to others (bridging)"),
+    Term("both", "Allebei", "Les deux", "Both"),
+))
+
+COSTS = Vocabulary("cost", (
+    Term("free", "Gratis", "Gratuit", "Free"),
+    Term("social_tariff", "Sociaal tarief", "Tarif social", "Social tariff"),
+    Term("paid", "Betalend", "Payant", "Paid"),
+))
+
+CHILDCARE = Vocabulary("childcare", (
+    Term("none", "Geen kinderen", "Pas d'enfants", "No children"),
+    Term("children_welcome", "Kinderen welkom", "Enfants bienvenus", "Children welcome"),
+    Term("childcare_provided", "Kinderopvang voorzien", "Garde d'enfants prévue", "Childcare provided"),
+    Term("unknown", "Niet bekend", "Inconnu", "Unknown"),
+))
+
+WHEELCHAIR = Vocabulary("wheelchair", (
+    Term("yes", "Rolstoeltoegankelijk", "Accessible en fauteuil roulant", "Wheelchair accessible"),
+    Term("no", "Niet rolstoeltoegankelijk", "Non accessible en fauteuil roulant", "Not wheelchair accessible"),
+    Term("unknown", "Toegankelijkheid niet bekend", "Accessibilité inconnue", "Accessibility unknown"),
+))
+
+STATUSES = Vocabulary("status", (
+    Term("active", "Actief", "Actif", "Active"),
+    Term("temporarily_closed", "Tijdelijk gesloten", "Temporairement fermé", "Temporarily closed"),
+    Term("inactive", "Niet actief", "Inactif", "Inactive"),
+    Term("defunct", "Gestopt", "Arrêté", "Discontinued"),
+))
+
+PLACE_KINDS = Vocabulary("place_kind", (
+    Term("community_centre", "Buurtcentrum", "Maison de quartier", "Community centre"),
+    Term("library", "Bibliotheek", "Bibliothèque", "Library"),
+    Term("park", "Park", "Parc", "Park"),
+    Term("neighbourhood_restaurant", "Buurtrestaurant", "Restaurant de quartier", "Neighbourhood restaurant"),
+    Term("school", "School", "École", "School"),
+    Term("sports", "Sportplek", "Lieu sportif", "Sports venue"),
+    Term("religious", "Gebedshuis", "Lieu de culte", "Place of worship"),
+    Term("cafe", "Café", "Café", "Café"),
+    Term("outdoor", "Buitenplek", "Lieu en plein air", "Outdoor space"),
+    Term("other", "Andere plek", "Autre lieu", "Other place"),
+))
+
+LANGUAGES = Vocabulary("language", (
+    Term("nl", "Nederlands", "néerlandais", "Dutch"),
+    Term("fr", "Frans", "français", "French"),
+    Term("en", "Engels", "anglais", "English"),
+    Term("ar", "Arabisch", "arabe", "Arabic"),
+    Term("tr", "Turks", "turc", "Turkish"),
+    Term("pl", "Pools", "polonais", "Polish"),
+    Term("bg", "Bulgaars", "bulgare", "Bulgarian"),
+    Term("ro", "Roemeens", "roumain", "Romanian"),
+    Term("es", "Spaans", "espagnol", "Spanish"),
+    Term("so", "Somalisch", "somali", "Somali"),
+    Term("ti", "Tigrinya", "tigrigna", "Tigrinya"),
+    Term("prs", "Dari", "dari", "Dari"),
+    Term("uk", "Oekraïens", "ukrainien", "Ukrainian"),
+    Term("ru", "Russisch", "russe", "Russian"),
+    Term("ber", "Tamazight", "tamazight", "Tamazight"),
+    Term("vgt", "Vlaamse Gebarentaal", "langue des signes flamande", "Flemish Sign Language"),
+))
+
+FREQUENCIES = Vocabulary("frequency", (
+    Term("weekly", "Elke week", "Chaque semaine", "Every week"),
+    Term("biweekly", "Om de twee weken", "Toutes les deux semaines", "Every two weeks"),
+    Term("monthly", "Maandelijks", "Mensuel", "Monthly"),
+    Term("once", "Eenmalig", "Unique", "Once"),
+))
+
+AREA_LEVELS = Vocabulary("area_level", (
+    Term("municipality", "Gemeente", "Commune", "Municipality"),
+    Term("district", "Wijk", "Quartier", "District"),
+    Term("sector", "Statistische sector", "Secteur statistique", "Statistical sector"),
+))
+
+PARTS_OF_DAY = Vocabulary("part_of_day", (
+    Term("morning", "Voormiddag", "Matin", "Morning"),
+    Term("afternoon", "Namiddag", "Après-midi", "Afternoon"),
+    Term("evening", "Avond", "Soir", "Evening"),
+))
+
+WEEKDAYS = Vocabulary("weekday", (
+    Term("0", "maandag", "lundi", "Monday"),
+    Term("1", "dinsdag", "mardi", "Tuesday"),
+    Term("2", "woensdag", "mercredi", "Wednesday"),
+    Term("3", "donderdag", "jeudi", "Thursday"),
+    Term("4", "vrijdag", "vendredi", "Friday"),
+    Term("5", "zaterdag", "samedi", "Saturday"),
+    Term("6", "zondag", "dimanche", "Sunday"),
+))
+
+# Schemes stored in the initiative_term table (many values per initiative).
+TERM_SCHEMES = {
+    "working_model": WORKING_MODELS,
+    "target_group": TARGET_GROUPS,
+    "network_function": NETWORK_FUNCTIONS,
+    "language": LANGUAGES,
+}
+
+ALL = {v.name: v for v in (
+    WORKING_MODELS, TARGET_GROUPS, NETWORK_FUNCTIONS, TIE_TYPES, COSTS, CHILDCARE, WHEELCHAIR,
+    STATUSES, PLACE_KINDS, LANGUAGES, FREQUENCIES, AREA_LEVELS, PARTS_OF_DAY, WEEKDAYS,
+)}

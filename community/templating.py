@@ -1,0 +1,51 @@
+"""Template helpers: taxonomy labels in the reader's language, dates, and the demo notice."""
+from __future__ import annotations
+
+from flask import Flask, request
+from flask_babel import format_date, format_datetime, get_locale
+
+from . import taxonomy
+
+
+def current_locale() -> str:
+    return str(get_locale() or "nl")
+
+
+def label(vocabulary: str, code) -> str:
+    return taxonomy.ALL[vocabulary].label(str(code), current_locale())
+
+
+def url_with(**changes) -> str:
+    """The current URL with some query parameters changed (None removes one)."""
+    args = request.args.to_dict(flat=False)
+    for key, value in changes.items():
+        if value is None:
+            args.pop(key, None)
+        else:
+            args[key] = value if isinstance(value, list) else [value]
+    from urllib.parse import urlencode
+    query = urlencode([(k, v) for k, vs in args.items() for v in vs])
+    return request.path + ("?" + query if query else "")
+
+
+def describe_schedule(schedule) -> str:
+    from .scheduling import describe
+    return describe(schedule.recurrence(), current_locale())
+
+
+def has_demo_data() -> bool:
+    from sqlalchemy import select
+    from .extensions import db
+    from .models import Organisation
+    return db.session.scalar(select(Organisation.id).where(Organisation.is_demo.is_(True)).limit(1)) is not None
+
+
+def register_template_helpers(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        label=label, taxonomy=taxonomy, current_locale=current_locale, url_with=url_with,
+        format_date=format_date, format_datetime=format_datetime, describe_schedule=describe_schedule,
+    )
+
+    @app.context_processor
+    def demo_flag():
+        return {"has_demo_data": has_demo_data()}
