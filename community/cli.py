@@ -1,0 +1,157 @@
+"""`flask --app community ...` commands: importers, demo data and user administration."""
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+
+import click
+from flask import Flask
+from flask.cli import with_appcontext
+
+from .extensions import db
+from .importers.common import ImportFailed, Progress
+
+
+class BarProgress(Progress):
+    """A click progress bar on stderr, so piped output stays clean."""
+
+    def __init__(self):
+        self.bar = None
+
+    def start(self, total: int, label: str = "") -> None:
+        self.finish()
+        self.bar = click.progressbar(length=max(total, 1), label=label, file=sys.stderr,
+                                     show_pos=True, show_percent=True)
+        self.bar.__enter__()
+
+    def advance(self, steps: int = 1) -> None:
+        if self.bar is not None:
+            self.bar.update(steps)
+
+    def finish(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+@contextmanager
+def one_transaction(dry_run: bool):
+    """Commit everything or nothing; a dry run always rolls back."""
+    progress = BarProgress()
+    try:
+        yield progress
+        progress.finish()
+        if dry_run:
+            db.session.rollback()
+        else:
+            db.session.commit()
+    except ImportFailed as exc:
+        progress.finish()
+        db.session.rollback()
+        for problem in exc.problems:
+            click.echo(problem, err=True)
+        click.echo("Nothing was imported.", err=True)
+        sys.exit(1)
+    except BaseException:
+        progress.finish()
+        db.session.rollback()
+        raise
+
+
+def echo_summary(summary) -> None:
+    for line in summary.lines():
+        click.echo(line)
+
+
+dry_run_option = click.option("--dry-run", is_flag=True, help="Check the file; write nothing.")
+
+
+@click.command("import-areas")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--level", required=True, type=click.Choice(["municipality", "district", "sector"]))
+@click.option("--code-field", help="Column with the area code (default: code).")
+@click.option("--name-field", help="Column with the area name (default: name).")
+@click.option("--parent-level", type=click.Choice(["municipality", "district"]),
+              help="Link each area to the area of this level it lies in.")
+@click.option("--parent-field", help="Column with the parent area's code (instead of by location).")
+@click.option("--crs", help="Coordinate system when the file has none, e.g. EPSG:31370.")
+@click.option("--where", multiple=True, metavar="FIELD=PREFIX",
+              help="Only features whose FIELD starts with PREFIX, e.g. code=44021W.")
+@click.option("--source", default="", help="Where the data comes from (stored per area).")
+@click.option("--licence", default="", help="The data's licence and attribution.")
+@dry_run_option
+@with_appcontext
+def import_areas_command(file, level, code_field, name_field, parent_level, parent_field, crs,
+                         where, source, licence, dry_run):
+    """Import area boundaries (GeoJSON, GeoPackage, zipped Shapefile, CSV) at one level."""
+    from .importers.areas import import_areas
+    conditions = {}
+    for item in where:
+        if "=" not in item:
+            raise click.BadParameter(f"{item!r} is not FIELD=PREFIX", param_hint="--where")
+        field, prefix = item.split("=", 1)
+        conditions[field] = prefix
+    with one_transaction(dry_run) as progress:
+        summary = import_areas(file, level=level, code_field=code_field, name_field=name_field,
+                               parent_level=parent_level, parent_field=parent_field, crs=crs,
+                               where=conditions or None, source=source, licence=licence,
+                               progress=progress, dry_run=dry_run)
+    echo_summary(summary)
+
+
+@click.command("import-indicators")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--level", required=True, type=click.Choice(["municipality", "district", "sector"]))
+@click.option("--source", default="", help="Source to store with each value.")
+@dry_run_option
+@with_appcontext
+def import_indicators_command(file, level, source, dry_run):
+    """Import indicator values per area from CSV (long or one column per indicator)."""
+    from .importers.indicators import import_indicators
+    with one_transaction(dry_run) as progress:
+        summary = import_indicators(file, level=level, source=source, progress=progress,
+                                    dry_run=dry_run)
+    echo_summary(summary)
+
+
+@click.command("import-listings")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--crs", help="Coordinate system of x/y columns, e.g. EPSG:31370 (default: detected).")
+@dry_run_option
+@with_appcontext
+def import_listings_command(file, crs, dry_run):
+    """Import organisations, initiatives and meeting places from CSV or GeoJSON."""
+    from .importers.listings import import_listings
+    with one_transaction(dry_run) as progress:
+        summary = import_listings(file, crs=crs, progress=progress, dry_run=dry_run)
+    echo_summary(summary)
+
+
+@click.command("import-addresses")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--crs", help="Coordinate system of x/y columns (default: detected).")
+@dry_run_option
+@with_appcontext
+def import_addresses_command(file, crs, dry_run):
+    """Import address points (CSV or GeoJSON) for looking up places near a typed address."""
+    from .importers.addresses import import_addresses
+    with one_transaction(dry_run) as progress:
+        summary = import_addresses(file, crs=crs, progress=progress, dry_run=dry_run)
+    echo_summary(summary)
+
+
+@click.command("load-demo")
+@with_appcontext
+def load_demo_command():
+    """Load the demo district (Ghent's 25 wijken) with fictional listings. Safe to run again."""
+    from .demo import load_demo
+    with one_transaction(False) as progress:
+        summaries = load_demo(progress=progress)
+    for summary in summaries:
+        echo_summary(summary)
+
+
+def register_cli(app: Flask) -> None:
+    for command in (import_areas_command, import_indicators_command, import_listings_command,
+                    import_addresses_command, load_demo_command):
+        app.cli.add_command(command)

@@ -1,0 +1,1 @@
+"""Importers: file -> validated rows -> one transaction (all or nothing)."""

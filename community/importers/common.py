@@ -1,0 +1,170 @@
+"""What every importer shares: problems, summaries, decoding and sniffing text tables."""
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+MAX_PROBLEMS_SHOWN = 50
+
+
+class ImportFailed(Exception):
+    """The file cannot be imported; nothing was written. `problems` are messages for people."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+@dataclass
+class Problems:
+    """Collects row/field problems, keeping the first MAX_PROBLEMS_SHOWN verbatim."""
+
+    source: str
+    items: list[str] = field(default_factory=list)
+    count: int = 0
+
+    def add(self, message: str) -> None:
+        self.count += 1
+        if len(self.items) < MAX_PROBLEMS_SHOWN:
+            self.items.append(message)
+
+    def __bool__(self) -> bool:
+        return self.count > 0
+
+    def raise_if_any(self) -> None:
+        if self.count:
+            messages = [f"{self.source}: {m}" for m in self.items]
+            if self.count > len(self.items):
+                messages.append(f"{self.source}: ... and {self.count - len(self.items)} more problems")
+            raise ImportFailed(messages)
+
+
+@dataclass
+class ImportSummary:
+    what: str
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    notes: list[str] = field(default_factory=list)
+    dry_run: bool = False
+
+    def lines(self) -> list[str]:
+        head = (f"{self.what}: {self.created} created, {self.updated} updated, "
+                f"{self.unchanged} unchanged")
+        if self.dry_run:
+            head += " (dry run: nothing was written)"
+        return [head, *self.notes]
+
+
+class Progress:
+    """Progress reporting for long jobs; the CLI shows a bar, tests and web requests show nothing."""
+
+    def start(self, total: int, label: str = "") -> None:
+        pass
+
+    def advance(self, steps: int = 1) -> None:
+        pass
+
+    def finish(self) -> None:
+        pass
+
+
+no_progress = Progress()
+
+
+def key(text: str) -> str:
+    """Comparison key for names: lower case, accents and extra spaces removed."""
+    decomposed = unicodedata.normalize("NFKD", str(text))
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(plain.lower().replace("_", " ").replace("-", " ").split())
+
+
+ENCODINGS = ("utf-8-sig", "cp1252")
+
+
+def decode(path: Path, data: bytes) -> tuple[str, str]:
+    """Text and the encoding it was in: UTF-8 (with or without BOM), else Windows-1252."""
+    try:
+        return data.decode("utf-8-sig"), ("UTF-8 with BOM" if data.startswith(b"\xef\xbb\xbf") else "UTF-8")
+    except UnicodeDecodeError as exc:
+        utf8_error = exc
+    try:
+        return data.decode("cp1252"), "Windows-1252"
+    except UnicodeDecodeError:
+        line = data[: utf8_error.start].count(b"\n") + 1
+        raise ImportFailed([
+            f"{path.name}: line {line}: the file is neither UTF-8 nor Windows-1252 text; "
+            "save it as 'CSV UTF-8' and try again"]) from None
+
+
+def looks_binary(data: bytes) -> bool:
+    sample = data[:4096]
+    return b"\x00" in sample
+
+
+@dataclass
+class TextTable:
+    """A CSV file read lazily: header, delimiter, encoding and an iterator of (row_number, dict)."""
+
+    path: Path
+    header: list[str]
+    delimiter: str
+    encoding: str
+    row_count: int
+    _text: str
+
+    def rows(self) -> Iterator[tuple[int, dict[str, str] | str]]:
+        """Yield (row number, values) where row 1 is the first data row after the header.
+
+        A row with more or fewer fields than the header yields a problem string instead.
+        """
+        reader = csv.reader(io.StringIO(self._text), delimiter=self.delimiter)
+        next(reader, None)
+        n = len(self.header)
+        for number, values in enumerate(reader, start=1):
+            if not values or all(not v.strip() for v in values):
+                continue
+            if len(values) > n:
+                yield number, f"row {number}: {len(values)} fields where the header has {n}"
+                continue
+            if len(values) < n:
+                values = values + [""] * (n - len(values))
+            yield number, {h: v.strip() for h, v in zip(self.header, values)}
+
+
+def read_table(path: str | Path) -> TextTable:
+    path = Path(path)
+    if not path.exists():
+        raise ImportFailed([f"{path}: no such file"])
+    data = path.read_bytes()
+    if not data.strip():
+        raise ImportFailed([f"{path.name}: the file is empty"])
+    if looks_binary(data):
+        raise ImportFailed([f"{path.name}: this is not a text (CSV) file"])
+    text, encoding = decode(path, data)
+    first_line = text.splitlines()[0] if text else ""
+    try:
+        delimiter = csv.Sniffer().sniff(first_line, delimiters=";,\t").delimiter
+    except csv.Error:
+        delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    header = [h.strip() for h in next(csv.reader([first_line], delimiter=delimiter))]
+    if not any(header):
+        raise ImportFailed([f"{path.name}: the first line must name the columns"])
+    duplicates = sorted({h for h in header if h and header.count(h) > 1})
+    if duplicates:
+        raise ImportFailed([f"{path.name}: column {d!r} appears more than once" for d in duplicates])
+    row_count = max(text.count("\n") - (1 if text.endswith("\n") else 0), 0)
+    return TextTable(path, header, delimiter, encoding, row_count, text)
+
+
+def find_column(header: list[str], *names: str) -> str | None:
+    """The header cell matching any of the names (case, spaces and accents ignored)."""
+    keys = {key(h): h for h in header}
+    for name in names:
+        if key(name) in keys:
+            return keys[key(name)]
+    return None

@@ -1,0 +1,56 @@
+"""Areas as GeoDataFrames, and which area a point lies in."""
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import numpy as np
+from shapely.geometry import shape
+from sqlalchemy import select
+
+from geo.areas import assign_points
+from ..extensions import db
+from ..models import Area, MeetingPlace, PlaceArea
+
+LEVELS = ("municipality", "district", "sector")
+
+
+def areas_frame(level: str | None = None) -> gpd.GeoDataFrame:
+    query = select(Area.id, Area.code, Area.name, Area.level, Area.geometry)
+    if level:
+        query = query.where(Area.level == level)
+    rows = db.session.execute(query.order_by(Area.code)).all()
+    return gpd.GeoDataFrame(
+        {"id": [r.id for r in rows], "code": [r.code for r in rows], "name": [r.name for r in rows],
+         "level": [r.level for r in rows]},
+        geometry=[shape(json.loads(r.geometry)) for r in rows], crs="EPSG:4326")
+
+
+def assign_places(places: list[MeetingPlace], frames: dict[str, gpd.GeoDataFrame] | None = None) -> None:
+    """Store the containing area of each place at every level (replacing what was there)."""
+    if not places:
+        return
+    frames = frames if frames is not None else {lvl: areas_frame(lvl) for lvl in LEVELS}
+    lon = np.array([p.longitude for p in places], dtype=float)
+    lat = np.array([p.latitude for p in places], dtype=float)
+    for level, frame in frames.items():
+        if frame.empty:
+            continue
+        codes = assign_points(lon, lat, frame, code_col="code")
+        ids = dict(zip(frame["code"], frame["id"]))
+        for place, code in zip(places, codes):
+            current = next((pa for pa in place.areas if pa.level == level), None)
+            if code is None:
+                if current is not None:
+                    place.areas.remove(current)
+            elif current is None:
+                place.areas.append(PlaceArea(level=level, area_id=ids[code]))
+            else:
+                current.area_id = ids[code]
+
+
+def reassign_all_places() -> int:
+    """After areas change, recompute every place's areas. Returns the number of places."""
+    places = db.session.scalars(select(MeetingPlace)).all()
+    assign_places(list(places))
+    return len(places)
