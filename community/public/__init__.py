@@ -1,0 +1,1 @@
+"""Public pages for residents: no account, no tracking."""

@@ -1,0 +1,104 @@
+/* Buurtkracht map: draws district boundaries and offer markers from the page's JSON data.
+   Every text from the database is set with textContent, never as HTML. */
+(function () {
+  "use strict";
+  var map = window.buurtkrachtMap;
+  var dataNode = document.getElementById("map-data");
+  if (!map || !dataNode) { return; }
+  var data = JSON.parse(dataNode.textContent);
+  var labels = data.labels || {};
+  var styles = data.styles || {};
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (text !== undefined && text !== null) { node.textContent = String(text); }
+    return node;
+  }
+
+  var areasLayer = null;
+  if (data.areas && data.areas.features && data.areas.features.length) {
+    areasLayer = L.geoJSON(data.areas, {
+      style: function () { return { color: "#444", weight: 1.5, fill: true, fillOpacity: 0.03, dashArray: "4 3" }; },
+      interactive: true,
+      onEachFeature: function (feature, layer) {
+        layer.bindTooltip(el("span", "", feature.properties.name), { sticky: true });
+      }
+    }).addTo(map);
+  }
+
+  var cluster = (typeof L.markerClusterGroup === "function")
+    ? L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 45 })
+    : L.layerGroup();
+  var bounds = [];
+  (data.markers || []).forEach(function (m) {
+    var model = (m.models && m.models[0]) || "location";
+    var style = styles[model] || ["#000000", "?"];
+    var icon = L.divIcon({
+      className: "bk-marker",
+      html: "",
+      iconSize: [28, 28],
+      iconAnchor: [14, 14],
+      popupAnchor: [0, -12]
+    });
+    var marker = L.marker([m.lat, m.lon], { icon: icon, title: m.name, alt: m.name, keyboard: true });
+    marker.on("add", function () {
+      var node = marker.getElement();
+      if (node && !node.firstChild) {
+        node.style.background = style[0];
+        node.appendChild(el("span", "bk-marker-letter", style[1]));
+        node.setAttribute("aria-label", m.name);
+      }
+    });
+    var popup = el("div", "bk-popup");
+    var link = el("a", "bk-popup-title", m.name);
+    link.href = m.url;
+    popup.appendChild(link);
+    popup.appendChild(el("div", "bk-popup-place", m.place));
+    if (m.next_text) { popup.appendChild(el("div", "bk-popup-next", m.next_text)); }
+    var marks = [];
+    if (m.free) { marks.push(labels.free || "free"); }
+    if (m.childcare) { marks.push(labels.childcare || "children welcome"); }
+    if (marks.length) { popup.appendChild(el("div", "bk-popup-marks", marks.join(" · "))); }
+    marker.bindPopup(popup);
+    cluster.addLayer(marker);
+    bounds.push([m.lat, m.lon]);
+  });
+  map.addLayer(cluster);
+
+  if (data.legend && data.legend.length) {
+    var legend = L.control({ position: "bottomright" });
+    legend.onAdd = function () {
+      var box = el("div", "bk-legend");
+      box.appendChild(el("strong", "", labels.legend || "Working model"));
+      var list = el("ul");
+      data.legend.forEach(function (entry) {
+        var item = el("li");
+        var swatch = el("span", "bk-swatch", entry.letter);
+        swatch.style.background = entry.colour;
+        swatch.setAttribute("aria-hidden", "true");
+        item.appendChild(swatch);
+        item.appendChild(document.createTextNode(" " + entry.label));
+        list.appendChild(item);
+      });
+      box.appendChild(list);
+      return box;
+    };
+    legend.addTo(map);
+  }
+
+  if (data.fit !== false) {
+    if (bounds.length) {
+      map.fitBounds(bounds, { padding: [24, 24], maxZoom: 16 });
+    } else if (areasLayer) {
+      map.fitBounds(areasLayer.getBounds());
+    }
+  }
+  if (data.center) {
+    L.circleMarker([data.center.lat, data.center.lon], { radius: 7, color: "#b00020", weight: 3, fillOpacity: 0.6 })
+      .bindTooltip(el("span", "", labels.center || "")).addTo(map);
+  }
+  map.getContainer().setAttribute("aria-label", labels.map || "Map");
+  map.getContainer().setAttribute("role", "region");
+  document.documentElement.classList.add("map-ready");
+})();
