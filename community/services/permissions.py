@@ -1,0 +1,70 @@
+"""Who may do what: one place for every authorisation rule, tested as a role x action matrix.
+
+Views call `require(current_user, action, target)`; services call `can(...)` when they filter.
+Residents are anonymous and may only use public pages, so anonymous users can do none of these.
+"""
+from __future__ import annotations
+
+import uuid
+
+from werkzeug.exceptions import Forbidden
+
+# action -> roles that may do it at all; scope checks (district, organisation) follow below.
+RULES: dict[str, set[str]] = {
+    "workspace.view": {"worker", "editor", "coordinator", "admin"},
+    "listing.edit_direct": {"worker", "coordinator", "admin"},
+    "listing.propose": {"editor"},
+    "listing.review": {"worker", "coordinator", "admin"},
+    "listing.verify": {"worker", "coordinator", "admin"},
+    "report.resolve": {"worker", "coordinator", "admin"},
+    "activity.plan": {"worker", "coordinator", "admin"},
+    "activity.view": {"worker", "coordinator", "admin"},
+    "activity.export": {"worker", "coordinator", "admin"},
+    "user.manage": {"coordinator", "admin"},
+    "area.manage": {"coordinator", "admin"},
+    "coverage.view": {"worker", "coordinator", "admin"},
+    "coverage.export": {"worker", "coordinator", "admin"},
+}
+
+
+def _role(user) -> str | None:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return user.role
+
+
+def user_area_ids(user) -> set[uuid.UUID]:
+    """The areas a user works in, with every area below them (a municipality holds its districts)."""
+    from sqlalchemy import select
+    from ..extensions import db
+    from ..models import Area
+    ids = set(user.area_ids)
+    frontier = set(ids)
+    while frontier:
+        children = set(db.session.scalars(select(Area.id).where(Area.parent_id.in_(frontier))))
+        frontier = children - ids
+        ids |= children
+    return ids
+
+
+def can(user, action: str, target=None) -> bool:
+    """May `user` do `action`, on `target` (an area id, an organisation id or an object) if given?"""
+    role = _role(user)
+    if role is None or role not in RULES.get(action, set()):
+        return False
+    if role == "admin" or target is None:
+        return True
+    area_ids = getattr(target, "area_ids", None)
+    if isinstance(target, uuid.UUID):
+        area_ids = {target}
+    organisation_id = getattr(target, "organisation_id", None)
+    if role == "editor":
+        return organisation_id is not None and organisation_id == user.organisation_id
+    if area_ids is not None:
+        return bool(set(area_ids) & user_area_ids(user))
+    return True
+
+
+def require(user, action: str, target=None) -> None:
+    if not can(user, action, target):
+        raise Forbidden()
