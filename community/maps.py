@@ -30,7 +30,7 @@ class MapParts:
 
 
 def base_map(*, center: tuple[float, float] = (51.054, 3.725), zoom: int = 12) -> MapParts:
-    m = folium.Map(location=list(center), zoom_start=zoom, tiles=None, control_scale=True, max_zoom=19,
+    m = folium.Map(location=list(center), zoom_start=zoom, tiles=None, control_scale=True,
                    prefer_canvas=False)
     # Leaflet comes from our static folder: no CDN request from any page.
     m.default_js = [("leaflet", url_for("static", filename="vendor/leaflet/leaflet.js"))]

@@ -6,6 +6,8 @@
   var dataNode = document.getElementById("map-data");
   if (!map || !dataNode) { return; }
   var data = JSON.parse(dataNode.textContent);
+  // Without a tile layer (offline, or tiles switched off) Leaflet has no maxZoom; clustering needs one.
+  if (map.getMaxZoom() === Infinity) { map.setMaxZoom(19); }
   var labels = data.labels || {};
   var styles = data.styles || {};
 
