@@ -33,6 +33,11 @@ def describe_schedule(schedule) -> str:
     return describe(schedule.recurrence(), current_locale())
 
 
+def _by_weekday(listings):
+    from .services.public import by_weekday
+    return by_weekday(listings)
+
+
 def has_demo_data() -> bool:
     from sqlalchemy import select
     from .extensions import db
@@ -40,10 +45,30 @@ def has_demo_data() -> bool:
     return db.session.scalar(select(Organisation.id).where(Organisation.is_demo.is_(True)).limit(1)) is not None
 
 
+def filter_label(name: str) -> str:
+    from flask_babel import gettext
+    # The msgids are listed literally so that extraction finds them.
+    labels = {
+        "text": gettext("search text"), "model": gettext("kind of offer"), "group": gettext("for whom"),
+        "function": gettext("what it does for you"), "language": gettext("language"), "cost": gettext("price"),
+        "childcare": gettext("children welcome"), "wheelchair": gettext("wheelchair accessible"),
+        "noreg": gettext("no registration"), "day": gettext("day"), "part": gettext("part of the day"),
+        "when": gettext("on now / this week"), "district": gettext("neighbourhood"), "near": gettext("near"),
+    }
+    return labels.get(name, name)
+
+
+def now_local():
+    from datetime import datetime
+    from .scheduling import TZ
+    return datetime.now(TZ)
+
+
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(
         label=label, taxonomy=taxonomy, current_locale=current_locale, url_with=url_with,
         format_date=format_date, format_datetime=format_datetime, describe_schedule=describe_schedule,
+        filter_label=filter_label, now_local=now_local, by_weekday=_by_weekday,
     )
 
     @app.context_processor

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ..importers.addresses import import_addresses
 from ..importers.areas import import_areas
 from ..importers.common import ImportFailed, ImportSummary, Progress, no_progress
 from ..importers.indicators import import_indicators
@@ -34,6 +35,7 @@ def load_demo(progress: Progress = no_progress) -> list[ImportSummary]:
         import_indicators(DATA / "indicators_sector_demo.csv", level="sector", demo=True,
                           source="demo: generated", progress=progress),
         load_demo_listings(progress=progress),
+        import_addresses(DATA / "addresses_gent.csv.gz", progress=progress),
     ]
     return summaries
 

@@ -141,6 +141,12 @@ def read_table(path: str | Path) -> TextTable:
     if not path.exists():
         raise ImportFailed([f"{path}: no such file"])
     data = path.read_bytes()
+    if path.suffix.lower() == ".gz":
+        import gzip
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError):
+            raise ImportFailed([f"{path.name}: not a readable gzip file"]) from None
     if not data.strip():
         raise ImportFailed([f"{path.name}: the file is empty"])
     if looks_binary(data):

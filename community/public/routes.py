@@ -1,24 +1,48 @@
-"""Residents' pages: the map and list of offers, detail pages."""
+"""Residents' pages: finder (map and list), detail pages, district pages and printable guides."""
 from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
+from flask import (Blueprint, abort, flash, make_response, redirect, render_template, request,
+                   url_for)
+from flask_babel import gettext as _
 
-from ..extensions import db
+from ..extensions import limiter
 from ..maps import base_map
-from ..models import Initiative, MeetingPlace
-from ..services import public as public_service
+from ..services import finder, public as public_service
+from ..services.outdated import report_outdated
+from .forms import OutdatedReportForm
 
 bp = Blueprint("public", __name__)
+HOME_RESULTS = 12
+
+
+def _search(template: str, **extra):
+    """Parse the filters, find, render; wrong parameters give a clear page with HTTP 400."""
+    try:
+        query = finder.parse_query(request.args)
+        result = finder.find(query)
+        status = 200
+    except finder.BadQuery as exc:
+        query, result, status = None, None, 400
+        extra["problems"] = exc.problems
+    context = public_service.finder_context(query, result)
+    return render_template(template, query=query, result=result, **context, **extra), status
 
 
 @bp.get("/")
 def home():
-    results = public_service.all_listings()
-    return render_template("public/home.html", results=results, map=base_map(),
-                           map_data=public_service.map_data(
-                               results, areas=public_service.areas_geojson("district")))
+    return _search("public/home.html", home_results=HOME_RESULTS)
+
+
+@bp.get("/initiatives")
+def initiatives():
+    return _search("public/list.html")
+
+
+@bp.get("/print")
+def print_results():
+    return _search("public/print.html")
 
 
 @bp.get("/initiatives/<uuid:initiative_id>")
@@ -26,7 +50,8 @@ def initiative(initiative_id: uuid.UUID):
     item = public_service.initiative_detail(initiative_id)
     if item is None:
         abort(404)
-    return render_template("public/initiative.html", item=item)
+    return render_template("public/initiative.html", item=item, form=OutdatedReportForm(),
+                           report_url=url_for("public.report_initiative", initiative_id=item.id))
 
 
 @bp.get("/places/<uuid:place_id>")
@@ -34,8 +59,61 @@ def place(place_id: uuid.UUID):
     item = public_service.place_detail(place_id)
     if item is None:
         abort(404)
-    return render_template("public/place.html", place=item,
-                           initiatives=public_service.initiatives_at(item))
+    return render_template("public/place.html", place=item, initiatives=public_service.initiatives_at(item),
+                           form=OutdatedReportForm(),
+                           report_url=url_for("public.report_place", place_id=item.id))
+
+
+@bp.get("/organisations/<uuid:organisation_id>")
+def organisation(organisation_id: uuid.UUID):
+    item = public_service.organisation_detail(organisation_id)
+    if item is None:
+        abort(404)
+    return render_template("public/organisation.html", organisation=item,
+                           initiatives=public_service.initiatives_of(item))
+
+
+@bp.get("/areas/<code>")
+def area(code: str):
+    item = public_service.area_detail(code)
+    if item is None:
+        abort(404)
+    return render_template("public/area.html", **public_service.area_context(item))
+
+
+@bp.get("/areas/<code>/guide")
+def area_guide(code: str):
+    item = public_service.area_detail(code)
+    if item is None:
+        abort(404)
+    return render_template("public/guide.html", **public_service.guide_context(item))
+
+
+def _report(target, back: str):
+    form = OutdatedReportForm()
+    if form.validate_on_submit():
+        report_outdated(target, form.message.data)
+        flash(_("Thank you. A neighbourhood worker will check this information."), "success")
+        return redirect(back)
+    return render_template("public/report.html", form=form, target=target, back=back), 400
+
+
+@bp.post("/initiatives/<uuid:initiative_id>/report")
+@limiter.limit("5 per hour;20 per day")
+def report_initiative(initiative_id: uuid.UUID):
+    item = public_service.initiative_detail(initiative_id)
+    if item is None:
+        abort(404)
+    return _report(item, url_for("public.initiative", initiative_id=item.id))
+
+
+@bp.post("/places/<uuid:place_id>/report")
+@limiter.limit("5 per hour;20 per day")
+def report_place(place_id: uuid.UUID):
+    item = public_service.place_detail(place_id)
+    if item is None:
+        abort(404)
+    return _report(item, url_for("public.place", place_id=item.id))
 
 
 @bp.get("/lang/<code>")

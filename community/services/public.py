@@ -1,16 +1,20 @@
-"""What residents see: active listings, their next sessions and detail pages."""
+"""What residents see: visible listings, detail pages, district pages and printable guides."""
 from __future__ import annotations
 
+import json
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import url_for
+from flask_babel import format_datetime, gettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from .. import taxonomy
 from ..extensions import db
-from ..models import Initiative, InitiativeAtPlace, MeetingPlace
+from ..models import Area, Initiative, InitiativeAtPlace, MeetingPlace, Organisation, PlaceArea
 from ..scheduling import TZ, next_session
 
 VISIBLE_STATUSES = ("active", "temporarily_closed")
@@ -41,20 +45,8 @@ def next_start_of(location: InitiativeAtPlace, now: datetime | None = None) -> d
     return min(starts, default=None)
 
 
-def all_listings(now: datetime | None = None) -> list[Listing]:
-    listings = []
-    for initiative in db.session.scalars(_visible().order_by(Initiative.name)).all():
-        for location in initiative.locations:
-            if location.place.archived_at is None:
-                listings.append(Listing(initiative, location.place, location,
-                                        next_start_of(location, now)))
-    return listings
-
-
-def map_data(listings: list[Listing], *, areas: dict | None = None, center: dict | None = None) -> dict:
-    """Plain data for the map script; all text is set as text by the script, never as HTML."""
-    from flask_babel import format_datetime, gettext
-    from .. import taxonomy
+def map_data(listings: list[Listing], *, areas: dict | None = None, location=None) -> dict:
+    """Plain data for the map script; the script sets all text as text, never as HTML."""
     from ..maps import MODEL_STYLE
     from ..templating import current_locale
     locale = current_locale()
@@ -65,19 +57,57 @@ def map_data(listings: list[Listing], *, areas: dict | None = None, center: dict
         "labels": {"free": taxonomy.COSTS.label("free", locale),
                    "childcare": taxonomy.CHILDCARE.label("children_welcome", locale),
                    "legend": gettext("Working model"), "map": gettext("Map of the offers"),
-                   "center": gettext("Your location")},
+                   "center": gettext("Your location"), "search_here": gettext("Search around here")},
         "areas": areas or {"type": "FeatureCollection", "features": []},
-        "center": center,
+        "center": ({"lat": location.latitude, "lon": location.longitude} if location else None),
+        "detail_base": url_for("public.initiatives") + "/",
         "markers": [{
-        "lat": round(item.place.latitude, 6), "lon": round(item.place.longitude, 6),
-        "name": item.initiative.name, "place": item.place.name,
-        "models": item.initiative.working_models,
-        "free": item.initiative.cost == "free",
-        "childcare": item.initiative.childcare in ("children_welcome", "childcare_provided"),
-        "next_text": (gettext("Next: %(when)s", when=format_datetime(item.next_start, "EEE d MMM, HH:mm"))
-                      if item.next_start else None),
-        "url": url_for("public.initiative", initiative_id=item.initiative.id),
-    } for item in listings]}
+            "lat": round(item.place.latitude, 5), "lon": round(item.place.longitude, 5),
+            "name": item.initiative.name, "place": item.place.name,
+            "models": item.initiative.working_models[:1],
+            "free": item.initiative.cost == "free",
+            "childcare": item.initiative.childcare in ("children_welcome", "childcare_provided"),
+            "next_text": (gettext("Next: %(when)s", when=format_datetime(item.next_start, "EEE d MMM, HH:mm"))
+                          if item.next_start else None),
+            "id": str(item.initiative.id),
+        } for item in listings]}
+
+
+_AREAS_CACHE: dict = {}
+
+
+def areas_geojson(level: str = "district") -> dict:
+    """Boundaries for the map, simplified (about 10 m) and cached until the areas change."""
+    from shapely.geometry import mapping, shape
+    from sqlalchemy import func
+    version = db.session.execute(select(func.count(Area.id), func.max(Area.created_at))
+                                 .where(Area.level == level)).one()
+    cache_key = (str(db.engine.url), level, tuple(map(str, version)))
+    if cache_key in _AREAS_CACHE:
+        return _AREAS_CACHE[cache_key]
+    rows = db.session.execute(select(Area.code, Area.name, Area.geometry).where(Area.level == level)
+                              .order_by(Area.code)).all()
+    features = []
+    for code, name, geometry in rows:
+        shp = shape(json.loads(geometry)).simplify(0.0001, preserve_topology=True)
+        rounded = json.loads(json.dumps(mapping(shp)), parse_float=lambda x: round(float(x), 5))
+        features.append({"type": "Feature", "properties": {"code": code, "name": name}, "geometry": rounded})
+    _AREAS_CACHE[cache_key] = {"type": "FeatureCollection", "features": features}
+    return _AREAS_CACHE[cache_key]
+
+
+def finder_context(query, result) -> dict:
+    listings = result.listings if result else []
+    districts = db.session.execute(select(Area.code, Area.name).where(Area.level == "district")
+                                   .order_by(Area.name)).all()
+    return {"map": _map(), "districts": districts,
+            "map_data": map_data(listings, areas=areas_geojson("district"),
+                                 location=result.location if result else None)}
+
+
+def _map():
+    from ..maps import base_map
+    return base_map()
 
 
 def initiative_detail(initiative_id: uuid.UUID) -> Initiative | None:
@@ -89,21 +119,76 @@ def place_detail(place_id: uuid.UUID) -> MeetingPlace | None:
     return None if place is None or place.archived_at is not None else place
 
 
+def organisation_detail(organisation_id: uuid.UUID) -> Organisation | None:
+    org = db.session.get(Organisation, organisation_id)
+    return None if org is None or org.archived_at is not None else org
+
+
 def initiatives_at(place: MeetingPlace) -> list[Initiative]:
     query = _visible().join(InitiativeAtPlace).where(InitiativeAtPlace.place_id == place.id)
     return list(db.session.scalars(query.order_by(Initiative.name)).unique())
 
 
-def areas_geojson(level: str = "district") -> dict:
-    """Boundaries for the map, simplified for transfer (about 10 m tolerance)."""
-    import json
-    from shapely.geometry import mapping, shape
-    from ..models import Area
-    rows = db.session.execute(select(Area.code, Area.name, Area.geometry).where(Area.level == level)
-                              .order_by(Area.code)).all()
-    features = []
-    for code, name, geometry in rows:
-        shp = shape(json.loads(geometry)).simplify(0.0001, preserve_topology=True)
-        rounded = json.loads(json.dumps(mapping(shp)), parse_float=lambda x: round(float(x), 5))
-        features.append({"type": "Feature", "properties": {"code": code, "name": name}, "geometry": rounded})
-    return {"type": "FeatureCollection", "features": features}
+def initiatives_of(org: Organisation) -> list[Initiative]:
+    return list(db.session.scalars(_visible().where(Initiative.organisation_id == org.id)
+                                   .order_by(Initiative.name)))
+
+
+def area_detail(code: str) -> Area | None:
+    return db.session.scalar(select(Area).where(Area.code == code))
+
+
+def listings_in_area(area: Area, now: datetime | None = None) -> list[Listing]:
+    now = now or datetime.now(TZ)
+    rows = db.session.execute(
+        select(Initiative, InitiativeAtPlace, MeetingPlace)
+        .join(InitiativeAtPlace, InitiativeAtPlace.initiative_id == Initiative.id)
+        .join(MeetingPlace, MeetingPlace.id == InitiativeAtPlace.place_id)
+        .join(PlaceArea, PlaceArea.place_id == MeetingPlace.id)
+        .where(PlaceArea.area_id == area.id, Initiative.archived_at.is_(None),
+               MeetingPlace.archived_at.is_(None), Initiative.status.in_(VISIBLE_STATUSES))
+        .order_by(Initiative.name)).all()
+    listings = [Listing(i, p, link, next_start_of(link, now)) for i, link, p in rows]
+    far = datetime.max.replace(tzinfo=TZ)
+    listings.sort(key=lambda item: (item.next_start or far, item.initiative.name.lower()))
+    return listings
+
+
+def _area_feature(area: Area) -> dict:
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"code": area.code, "name": area.name},
+         "geometry": json.loads(area.geometry)}]}
+
+
+def area_context(area: Area) -> dict:
+    listings = listings_in_area(area)
+    children = db.session.scalars(select(Area).where(Area.parent_id == area.id).order_by(Area.name)).all()
+    context = {"area": area, "listings": listings, "children": children, "map": _map(),
+               "map_data": map_data(listings, areas=_area_feature(area))}
+    try:
+        from .activities import public_activities
+        from datetime import timedelta
+        start = datetime.now(TZ)
+        context["activities"] = public_activities(start, start + timedelta(days=31), area_code=area.code)
+    except ImportError:  # the workspace's activity log is optional for this page
+        context["activities"] = []
+    return context
+
+
+def by_weekday(listings: list[Listing]) -> dict[int, list[tuple]]:
+    """For a printed guide: weekday -> [(start time, listing, schedule)], by start time."""
+    days: dict[int, list[tuple]] = defaultdict(list)
+    for item in listings:
+        for schedule in item.location.schedules:
+            rule = schedule.recurrence()
+            weekdays = (rule.on_date.weekday(),) if rule.frequency == "once" and rule.on_date else rule.weekdays
+            for day in weekdays:
+                days[day].append((rule.start_time, item, schedule))
+    return {day: sorted(entries, key=lambda e: (e[0], e[1].initiative.name.lower()))
+            for day, entries in sorted(days.items())}
+
+
+def guide_context(area: Area) -> dict:
+    listings = listings_in_area(area)
+    return {"area": area, "days": by_weekday(listings), "count": len(listings),
+            "printed_on": datetime.now(TZ)}

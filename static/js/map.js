@@ -54,7 +54,7 @@
     });
     var popup = el("div", "bk-popup");
     var link = el("a", "bk-popup-title", m.name);
-    link.href = m.url;
+    link.href = m.url || (data.detail_base + m.id);
     popup.appendChild(link);
     popup.appendChild(el("div", "bk-popup-place", m.place));
     if (m.next_text) { popup.appendChild(el("div", "bk-popup-next", m.next_text)); }
@@ -99,6 +99,22 @@
   if (data.center) {
     L.circleMarker([data.center.lat, data.center.lon], { radius: 7, color: "#b00020", weight: 3, fillOpacity: 0.6 })
       .bindTooltip(el("span", "", labels.center || "")).addTo(map);
+  }
+  // Clicking the map searches around that point (the text box does the same without a mouse).
+  var form = document.getElementById("finder-form");
+  if (form && form.elements.near) {
+    map.on("click", function (event) {
+      var lat = event.latlng.lat.toFixed(4), lon = event.latlng.lng.toFixed(4);
+      var box = el("div", "bk-popup");
+      var button = el("button", "bk-search-here", labels.search_here || "Search around here");
+      button.type = "button";
+      button.addEventListener("click", function () {
+        form.elements.near.value = lat + "," + lon;
+        form.submit();
+      });
+      box.appendChild(button);
+      L.popup().setLatLng(event.latlng).setContent(box).openOn(map);
+    });
   }
   map.getContainer().setAttribute("aria-label", labels.map || "Map");
   map.getContainer().setAttribute("role", "region");
