@@ -59,6 +59,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(public_bp)
     register_cli(app)
     register_template_helpers(app)
+    from .compression import register_compression
+    register_compression(app)
 
     @app.get("/healthz")
     def healthz():
