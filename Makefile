@@ -35,7 +35,8 @@ run: install
 	$(FLASK) db upgrade
 	$(FLASK) load-demo
 	@echo "Serving Buurtkracht on http://$(HOST):$(PORT) (Ctrl+C to stop)"
-	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - 'community:create_app()'
+	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - \
+	  --access-logformat '%(t)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss' 'community:create_app()'
 
 $(AXE):
 	mkdir -p $(VENV)/node
