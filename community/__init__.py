@@ -57,6 +57,11 @@ def create_app(config: dict | None = None) -> Flask:
                                                     User.is_enabled.is_(True)))
 
     app.register_blueprint(public_bp)
+    from .auth.routes import bp as auth_bp
+    from .work.routes import bp as work_bp
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(work_bp)
+    login_manager.login_view = "auth.login"
     register_cli(app)
     register_template_helpers(app)
     from .compression import register_compression

@@ -155,3 +155,5 @@ def register_cli(app: Flask) -> None:
     for command in (import_areas_command, import_indicators_command, import_listings_command,
                     import_addresses_command, load_demo_command):
         app.cli.add_command(command)
+    from .work.cli import create_user_command
+    app.cli.add_command(create_user_command)

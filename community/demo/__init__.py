@@ -37,6 +37,8 @@ def load_demo(progress: Progress = no_progress) -> list[ImportSummary]:
         load_demo_listings(progress=progress),
         import_addresses(DATA / "addresses_gent.csv.gz", progress=progress),
     ]
+    from .activities import load_demo_workspace
+    summaries.append(load_demo_workspace(progress=progress))
     return summaries
 
 

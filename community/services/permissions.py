@@ -6,6 +6,7 @@ Residents are anonymous and may only use public pages, so anonymous users can do
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from werkzeug.exceptions import Forbidden
 
@@ -13,18 +14,37 @@ from werkzeug.exceptions import Forbidden
 RULES: dict[str, set[str]] = {
     "workspace.view": {"worker", "editor", "coordinator", "admin"},
     "listing.edit_direct": {"worker", "coordinator", "admin"},
+    "listing.archive": {"worker", "coordinator", "admin"},
     "listing.propose": {"editor"},
     "listing.review": {"worker", "coordinator", "admin"},
     "listing.verify": {"worker", "coordinator", "admin"},
     "report.resolve": {"worker", "coordinator", "admin"},
     "activity.plan": {"worker", "coordinator", "admin"},
+    "activity.edit": {"worker", "coordinator", "admin"},
     "activity.view": {"worker", "coordinator", "admin"},
     "activity.export": {"worker", "coordinator", "admin"},
+    "feed.create": {"worker", "coordinator", "admin"},
+    "audit.view": {"worker", "coordinator", "admin"},
+    "account.password": {"worker", "editor", "coordinator", "admin"},
     "user.manage": {"coordinator", "admin"},
     "area.manage": {"coordinator", "admin"},
     "coverage.view": {"worker", "coordinator", "admin"},
     "coverage.export": {"worker", "coordinator", "admin"},
 }
+
+
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What an object belongs to, for the scope checks: its areas (any level) and organisation.
+
+    area_ids=None means "not tied to an area yet" (an organisation without listings): any
+    worker or coordinator may act on it; an empty set means "outside every area": admins only.
+    """
+
+    area_ids: frozenset | None
+    organisation_id: uuid.UUID | None = None
 
 
 def _role(user) -> str | None:
@@ -35,15 +55,22 @@ def _role(user) -> str | None:
 
 def user_area_ids(user) -> set[uuid.UUID]:
     """The areas a user works in, with every area below them (a municipality holds its districts)."""
+    from flask import g, has_app_context
     from sqlalchemy import select
     from ..extensions import db
     from ..models import Area
+    # Lists filter many objects per request: remember the answer for this request only.
+    memo_key = (user.id, frozenset(user.area_ids))
+    memo = g.setdefault("_user_area_ids", {}) if has_app_context() else {}
+    if memo_key in memo:
+        return set(memo[memo_key])
     ids = set(user.area_ids)
     frontier = set(ids)
     while frontier:
         children = set(db.session.scalars(select(Area.id).where(Area.parent_id.in_(frontier))))
         frontier = children - ids
         ids |= children
+    memo[memo_key] = frozenset(ids)
     return ids
 
 
@@ -63,6 +90,20 @@ def can(user, action: str, target=None) -> bool:
     if area_ids is not None:
         return bool(set(area_ids) & user_area_ids(user))
     return True
+
+
+def can_manage_user(actor, user, organisation_scope: Scope | None = None) -> bool:
+    """Admins manage everyone; a coordinator manages non-admins whose areas lie within theirs
+    (an editor through the areas of their organisation's listings)."""
+    if not can(actor, "user.manage"):
+        return False
+    if _role(actor) == "admin":
+        return True
+    if user.role == "admin":
+        return False
+    if user.role == "editor":
+        return organisation_scope is None or can(actor, "user.manage", organisation_scope)
+    return bool(user.area_ids) and user.area_ids <= user_area_ids(actor)
 
 
 def require(user, action: str, target=None) -> None:

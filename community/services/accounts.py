@@ -1,0 +1,291 @@
+"""Accounts: creating and changing users, logging in with throttling, passwords and reset links."""
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import smtplib
+import uuid
+from datetime import timedelta
+from email.message import EmailMessage
+from urllib.parse import urlsplit
+
+from flask import current_app
+from flask_babel import gettext as _
+from limits import parse
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db, limiter
+from ..models import Area, Organisation, User, UserArea
+from ..models.types import utcnow
+from ..models.user import ROLES, new_session_token
+from . import audit
+from .permissions import Scope, can_manage_user, require
+from .validation import Invalid
+
+MIN_PASSWORD_LENGTH = 10
+RESET_VALID_FOR = timedelta(hours=48)
+# Checked against when an e-mail address is unknown, so a wrong address takes as long as a
+# wrong password and response times do not reveal which addresses have accounts.
+_DUMMY_HASH = generate_password_hash("not a real password", method="scrypt")
+
+
+class Throttled(Exception):
+    """Too many failed log-in attempts for this account or from this address."""
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method="scrypt")
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def password_problem(password: str) -> str | None:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        return _("The password must have at least %(n)s characters.", n=MIN_PASSWORD_LENGTH)
+    return None
+
+
+def safe_next(target: str | None, default: str = "/work/") -> str:
+    """Only a path on this site: never another host, scheme or protocol-relative URL."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return default
+    return target
+
+
+DEFAULT_LIMITS = {"BUURTKRACHT_LOGIN_LIMIT_ACCOUNT": "5 per 15 minutes",
+                  "BUURTKRACHT_LOGIN_LIMIT_ADDRESS": "30 per 15 minutes"}
+
+
+def setting(name: str, default=None):
+    """App config first (tests set it there), then the environment (operators set it there)."""
+    value = current_app.config.get(name)
+    if value in (None, ""):
+        value = os.environ.get(name)
+    return default if value in (None, "") else value
+
+
+# ------------------------------------------------------------------ users
+
+def _areas_by_code(codes) -> list[Area]:
+    codes = [c.strip() for c in codes if c and c.strip()]
+    found = {a.code: a for a in db.session.scalars(select(Area).where(Area.code.in_(codes)))}
+    missing = [c for c in codes if c not in found]
+    if missing:
+        raise Invalid({"areas": _("Unknown area code: %(codes)s.", codes=", ".join(missing))})
+    return [found[c] for c in codes]
+
+
+def find_organisation(reference: str) -> Organisation | None:
+    """An organisation by id or external id (the command line accepts either)."""
+    try:
+        found = db.session.get(Organisation, uuid.UUID(str(reference)))
+        if found:
+            return found
+    except ValueError:
+        pass
+    return db.session.scalar(select(Organisation).where(Organisation.external_id == reference))
+
+
+def _check_role_needs(role: str, areas: list, organisation_id) -> None:
+    if role not in ROLES:
+        raise Invalid({"role": _("Choose one of the roles: %(roles)s.", roles=", ".join(ROLES))})
+    if role in ("worker", "coordinator") and not areas:
+        raise Invalid({"areas": _("A worker or coordinator needs at least one area to work in.")})
+    if role == "editor" and organisation_id is None:
+        raise Invalid({"organisation": _("An organisation editor needs an organisation.")})
+
+
+def create_user(email: str, role: str, password: str, area_codes=(), organisation_id=None,
+                *, by=None, demo: bool = False) -> User:
+    """Create an account. `by` is the coordinator or admin doing it (None: the command line)."""
+    email = normalise_email(email)
+    if "@" not in email or len(email) < 3:
+        raise Invalid({"email": _("Enter an e-mail address like name@example.org.")})
+    if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
+        raise Invalid({"email": _("There is already an account with this e-mail address.")})
+    problem = password_problem(password)
+    if problem:
+        raise Invalid({"password": problem})
+    areas = _areas_by_code(area_codes)
+    _check_role_needs(role, areas, organisation_id)
+    user = User(email=email, role=role, password_hash=hash_password(password),
+                organisation_id=organisation_id if role == "editor" else None, is_demo=demo,
+                areas=[UserArea(area_id=a.id) for a in areas] if role in ("worker", "coordinator") else [])
+    if by is not None and not can_manage_user(by, user, organisation_scope_of_user(user)):
+        raise Invalid({"areas" if role != "editor" else "organisation":
+                       _("You can only create accounts within your own areas.")})
+    db.session.add(user)
+    db.session.flush()
+    audit.record(by, "user", user.id, "create", {"email": {"old": None, "new": email},
+                                                  "role": {"old": None, "new": role}})
+    return user
+
+
+def organisation_scope_of_user(user: User) -> Scope | None:
+    if user.role != "editor" or user.organisation_id is None:
+        return None
+    from .editing import organisation_scope
+    organisation = db.session.get(Organisation, user.organisation_id)
+    return organisation_scope(organisation) if organisation else None
+
+
+def users_visible_to(actor) -> list[User]:
+    require(actor, "user.manage")
+    users = db.session.scalars(select(User).order_by(User.role, User.email)).all()
+    return [u for u in users if can_manage_user(actor, u, organisation_scope_of_user(u))]
+
+
+def get_managed_user(actor, user_id: uuid.UUID) -> User:
+    """A user the actor may manage; someone else's is a 404, so ids cannot be probed."""
+    from werkzeug.exceptions import NotFound
+    require(actor, "user.manage")
+    user = db.session.get(User, user_id)
+    if user is None or not can_manage_user(actor, user, organisation_scope_of_user(user)):
+        raise NotFound()
+    return user
+
+
+def update_user(actor, user: User, *, role: str, area_codes, organisation_id, is_enabled: bool) -> User:
+    before = {"role": user.role, "areas": sorted(ua.area.code for ua in user.areas),
+              "organisation_id": str(user.organisation_id) if user.organisation_id else None,
+              "is_enabled": user.is_enabled}
+    areas = _areas_by_code(area_codes)
+    _check_role_needs(role, areas, organisation_id)
+    if user.id == actor.id and (role != user.role or not is_enabled):
+        raise Invalid({"role": _("You cannot change your own role or disable your own account.")})
+    user.role = role
+    user.organisation_id = organisation_id if role == "editor" else None
+    wanted = {a.id for a in areas} if role in ("worker", "coordinator") else set()
+    user.areas = [ua for ua in user.areas if ua.area_id in wanted] + [
+        UserArea(area_id=i) for i in wanted - user.area_ids]
+    if user.is_enabled and not is_enabled:
+        user.session_token = new_session_token()  # a disabled user is logged out everywhere
+    user.is_enabled = is_enabled
+    if not can_manage_user(actor, user, organisation_scope_of_user(user)):
+        raise Invalid({"areas": _("You can only give areas within your own areas.")})
+    after = {"role": role, "areas": sorted(a.code for a in areas),
+             "organisation_id": str(user.organisation_id) if user.organisation_id else None,
+             "is_enabled": is_enabled}
+    changes = audit.changed_fields(before, after)
+    if changes:
+        audit.record(actor, "user", user.id, "update", changes)
+    return user
+
+
+# ------------------------------------------------------------------ logging in
+
+def _limit(name: str):
+    return parse(setting(name, DEFAULT_LIMITS[name]))
+
+
+def _throttle_keys(email: str, address: str):
+    return [(_limit("BUURTKRACHT_LOGIN_LIMIT_ACCOUNT"), "login-account", email),
+            (_limit("BUURTKRACHT_LOGIN_LIMIT_ADDRESS"), "login-address", address or "unknown")]
+
+
+def authenticate(email: str, password: str, address: str) -> User | None:
+    """The user for these credentials, or None. Raises Throttled after too many failures.
+
+    Only failures count, per account and per address, in the rate limiter's storage (Redis in
+    production, so every worker process sees the same counts).
+    """
+    email = normalise_email(email)
+    keys = _throttle_keys(email, address)
+    strategy = limiter.limiter
+    if not all(strategy.test(limit, *identifiers) for limit, *identifiers in keys):
+        raise Throttled()
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email))
+    valid = check_password_hash(user.password_hash if user else _DUMMY_HASH, password or "")
+    if user is None or not valid or not user.is_enabled:
+        for limit, *identifiers in keys:
+            strategy.hit(limit, *identifiers)
+        return None
+    user.last_login_at = utcnow()
+    return user
+
+
+def end_sessions(user: User) -> None:
+    """Every copy of the user's session cookie stops working (logout, password change)."""
+    user.session_token = new_session_token()
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    errors = {}
+    if not check_password_hash(user.password_hash, current or ""):
+        errors["current_password"] = _("The current password is not correct.")
+    problem = password_problem(new)
+    if problem:
+        errors["new_password"] = problem
+    if errors:
+        raise Invalid(errors)
+    user.password_hash = hash_password(new)
+    end_sessions(user)
+    audit.record(user, "user", user.id, "password_change")
+
+
+# ------------------------------------------------------------------ reset links
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_reset_link(actor, user: User) -> str:
+    """A one-time token for a new password; only its hash is stored. Returns the token."""
+    if not can_manage_user(actor, user, organisation_scope_of_user(user)):
+        from werkzeug.exceptions import NotFound
+        raise NotFound()
+    token = secrets.token_urlsafe(32)
+    user.reset_token_hash = _token_hash(token)
+    user.reset_expires_at = utcnow() + RESET_VALID_FOR
+    audit.record(actor, "user", user.id, "reset_link")
+    return token
+
+
+def user_for_reset(token: str) -> User | None:
+    if not token:
+        return None
+    user = db.session.scalar(select(User).where(User.reset_token_hash == _token_hash(token)))
+    if user is None or user.reset_expires_at is None or user.reset_expires_at < utcnow():
+        return None
+    return user
+
+
+def reset_password(token: str, new: str) -> User:
+    user = user_for_reset(token)
+    if user is None:
+        raise Invalid({"password": _("This link has expired or was already used. Ask your coordinator for a new one.")})
+    problem = password_problem(new)
+    if problem:
+        raise Invalid({"password": problem})
+    user.password_hash = hash_password(new)
+    user.reset_token_hash = None
+    user.reset_expires_at = None
+    end_sessions(user)
+    audit.record(user, "user", user.id, "password_reset")
+    return user
+
+
+def send_reset_mail(user: User, link: str) -> bool:
+    """Send the link when MAIL_SERVER is configured; False means: hand the link over yourself."""
+    server = setting("MAIL_SERVER")
+    if not server:
+        return False
+    message = EmailMessage()
+    message["Subject"] = _("Choose a new password for Buurtkracht")
+    message["From"] = setting("MAIL_DEFAULT_SENDER", "buurtkracht@localhost")
+    message["To"] = user.email
+    message.set_content(_("Open this link within 48 hours to choose a new password: %(link)s", link=link))
+    with smtplib.SMTP(server, int(setting("MAIL_PORT", 25)), timeout=10) as smtp:
+        if str(setting("MAIL_USE_TLS", "")).lower() in ("1", "true", "yes", "on"):
+            smtp.starttls()
+        if setting("MAIL_USERNAME"):
+            smtp.login(setting("MAIL_USERNAME"), setting("MAIL_PASSWORD", ""))
+        smtp.send_message(message)
+    return True

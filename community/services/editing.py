@@ -1,0 +1,569 @@
+"""Keeping listings current: direct edits, editors' proposals and their review, verification,
+archiving, schedules, stale listings and residents' outdated-information reports."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import or_, select
+from werkzeug.exceptions import NotFound
+
+from .. import taxonomy
+from ..extensions import db
+from ..importers.common import key
+from ..models import (Activity, AddressPoint, ChangeRequest, Initiative, InitiativeAtPlace, MeetingPlace,
+                      Organisation, OutdatedReport, Room, Schedule)
+from ..models.types import utcnow
+from ..scheduling import TZ
+from . import audit
+from .areas import LEVELS, areas_frame, assign_places
+from .listings import recurrence_from, schedule_problems, schedule_row
+from .permissions import Scope, can, require, user_area_ids
+from .validation import Invalid
+
+ENTITY_TYPES = ("organisation", "initiative", "meeting_place")
+MODELS = {"organisation": Organisation, "initiative": Initiative, "meeting_place": MeetingPlace}
+FIELDS = {
+    "organisation": ("name", "description", "website", "email", "phone", "languages"),
+    "initiative": ("name", "description", "status", "tie_type", "cost", "price", "childcare",
+                   "low_literacy", "registration_required", "wheelchair", "contact", "url",
+                   "working_models", "target_groups", "network_functions", "languages"),
+    "meeting_place": ("name", "kind", "street", "number", "postcode", "municipality", "latitude",
+                      "longitude", "accessibility", "wheelchair", "rooms"),
+}
+# Initiative fields stored as taxonomy terms, one row per code.
+CODE_FIELDS = {"working_models": "working_model", "target_groups": "target_group",
+               "network_functions": "network_function", "languages": "language"}
+
+
+def today() -> date:
+    return datetime.now(TZ).date()
+
+
+# ------------------------------------------------------------------ scopes
+
+def place_scope(place: MeetingPlace) -> Scope:
+    return Scope(area_ids=frozenset(pa.area_id for pa in place.areas))
+
+
+def initiative_scope(initiative: Initiative) -> Scope:
+    ids = frozenset(pa.area_id for loc in initiative.locations for pa in loc.place.areas)
+    return Scope(area_ids=ids, organisation_id=initiative.organisation_id)
+
+
+def organisation_scope(organisation: Organisation) -> Scope:
+    """An organisation belongs to the areas of the places where its initiatives are held;
+    one without any yet is not tied to an area (any worker may complete it)."""
+    places = [loc.place for init in organisation.initiatives for loc in init.locations]
+    ids = frozenset(pa.area_id for place in places for pa in place.areas)
+    return Scope(area_ids=ids if places else None, organisation_id=organisation.id)
+
+
+def scope_of(entity_type: str, obj) -> Scope:
+    return {"organisation": organisation_scope, "initiative": initiative_scope,
+            "meeting_place": place_scope}[entity_type](obj)
+
+
+def get_listing(user, entity_type: str, entity_id: uuid.UUID, action: str = "workspace.view"):
+    """A listing the user may act on: unknown ids are 404, someone else's are 403."""
+    if entity_type not in MODELS:
+        raise NotFound()
+    obj = db.session.get(MODELS[entity_type], entity_id)
+    if obj is None:
+        raise NotFound()
+    if action == "edit":
+        if not (can(user, "listing.edit_direct", scope_of(entity_type, obj))
+                or can(user, "listing.propose", scope_of(entity_type, obj))):
+            require(user, "listing.edit_direct", scope_of(entity_type, obj))
+    else:
+        require(user, action, scope_of(entity_type, obj))
+    return obj
+
+
+def may_edit(user, entity_type: str, obj) -> bool:
+    scope = scope_of(entity_type, obj)
+    return can(user, "listing.edit_direct", scope) or can(user, "listing.propose", scope)
+
+
+# ------------------------------------------------------------------ snapshots
+
+def _room_text(room: Room) -> str:
+    return f"{room.name} ({room.capacity})" if room.capacity else room.name
+
+
+def parse_rooms(text_or_list) -> list[tuple[str, int | None]]:
+    """'Grote zaal (60)' per line -> [('Grote zaal', 60)]."""
+    lines = text_or_list.splitlines() if isinstance(text_or_list, str) else list(text_or_list or [])
+    rooms = []
+    for line in lines:
+        line = line.strip()
+        if not line:
+            continue
+        capacity = None
+        if line.endswith(")") and "(" in line:
+            name, _sep, rest = line.rpartition("(")
+            if rest[:-1].strip().isdigit():
+                line, capacity = name.strip(), int(rest[:-1].strip())
+        rooms.append((line, capacity))
+    return rooms
+
+
+def snapshot(entity_type: str, obj) -> dict:
+    """The editable fields as JSON-friendly values, for diffs, proposals and the audit log."""
+    values = {}
+    for name in FIELDS[entity_type]:
+        if entity_type == "initiative" and name in CODE_FIELDS:
+            values[name] = obj.codes(CODE_FIELDS[name])
+        elif name == "rooms":
+            values[name] = [_room_text(r) for r in obj.rooms]
+        elif name == "languages":
+            values[name] = sorted(obj.languages or [])
+        else:
+            values[name] = getattr(obj, name)
+    return values
+
+
+def _normalise(entity_type: str, values: dict) -> dict:
+    out = {}
+    for name in FIELDS[entity_type]:
+        if name not in values:
+            continue
+        value = values[name]
+        if name in CODE_FIELDS or name == "languages":
+            value = sorted(set(value or []))
+        elif name == "rooms":
+            value = [f"{n} ({c})" if c else n for n, c in parse_rooms(value)]
+        elif name in ("latitude", "longitude"):
+            value = None if value in (None, "") else round(float(value), 7)
+        elif isinstance(value, str):
+            value = value.strip()
+        out[name] = value
+    return out
+
+
+def _apply(entity_type: str, obj, values: dict) -> None:
+    for name, value in values.items():
+        if entity_type == "initiative" and name in CODE_FIELDS:
+            obj.set_codes(CODE_FIELDS[name], value)
+        elif name == "rooms":
+            _sync_rooms(obj, value)
+        else:
+            setattr(obj, name, value)
+    if entity_type == "meeting_place" and ({"latitude", "longitude"} & set(values)):
+        assign_places([obj])
+
+
+def _sync_rooms(place: MeetingPlace, wanted: list[str]) -> None:
+    rooms = parse_rooms(wanted)
+    names = {key(n) for n, _c in rooms}
+    for room in list(place.rooms):
+        if key(room.name) not in names:
+            in_use = room.id and db.session.scalar(select(Activity.id).where(Activity.room_id == room.id).limit(1))
+            if in_use:
+                raise Invalid({"rooms": _("The room %(room)s has activities and cannot be removed.", room=room.name)})
+            place.rooms.remove(room)
+    for name, capacity in rooms:
+        current = next((r for r in place.rooms if key(r.name) == key(name)), None)
+        if current is None:
+            place.rooms.append(Room(name=name, capacity=capacity))
+        else:
+            current.name, current.capacity = name, capacity
+
+
+def areas_at(latitude: float, longitude: float, levels=LEVELS) -> dict:
+    """{level: area id} of the areas holding a point (levels without one are left out)."""
+    from geo.areas import assign_points
+    found = {}
+    for level in levels:
+        frame = areas_frame(level)
+        if frame.empty:
+            continue
+        code = assign_points([longitude], [latitude], frame, code_col="code")[0]
+        if code is not None:
+            found[level] = dict(zip(frame["code"], frame["id"]))[code]
+    return found
+
+
+# ------------------------------------------------------------------ addresses
+
+def search_addresses(text: str, limit: int = 10) -> list[AddressPoint]:
+    """Addresses from our own address data matching 'Street 12' or 'Street 12, 9000'."""
+    text = (text or "").strip()
+    if len(text) < 3:
+        return []
+    postcode = ""
+    if "," in text:
+        text, _sep, rest = text.partition(",")
+        postcode = "".join(ch for ch in rest if ch.isdigit())[:4]
+    words = text.split()
+    number = words.pop() if len(words) > 1 and any(ch.isdigit() for ch in words[-1]) else ""
+    query = select(AddressPoint).where(AddressPoint.street_key.startswith(key(" ".join(words))))
+    if number:
+        query = query.where(AddressPoint.number == number)
+    if postcode:
+        query = query.where(AddressPoint.postcode == postcode)
+    return list(db.session.scalars(query.order_by(AddressPoint.street_key, AddressPoint.number).limit(limit)))
+
+
+def locate(street: str, number: str, postcode: str) -> AddressPoint | None:
+    query = select(AddressPoint).where(AddressPoint.street_key == key(street), AddressPoint.number == (number or "").strip())
+    if postcode:
+        query = query.where(AddressPoint.postcode == postcode.strip())
+    return db.session.scalars(query.limit(1)).first()
+
+
+def _fill_position(values: dict) -> None:
+    """A place without coordinates gets them from our address data, or a message saying how to give them."""
+    if values.get("latitude") is not None and values.get("longitude") is not None:
+        lat, lon = values["latitude"], values["longitude"]
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise Invalid({"latitude": _("Latitude must be between -90 and 90 and longitude between -180 and 180.")})
+        return
+    found = locate(values.get("street", ""), values.get("number", ""), values.get("postcode", ""))
+    if found is None:
+        raise Invalid({"latitude": _("We could not find this address in our address data. "
+                                     "Click the place on the map or enter latitude and longitude.")})
+    values["latitude"], values["longitude"] = round(found.latitude, 7), round(found.longitude, 7)
+
+
+# ------------------------------------------------------------------ saving
+
+@dataclass
+class Saved:
+    applied: bool  # False: the change waits in the review queue
+    obj: object = None
+    change_request: ChangeRequest | None = None
+
+
+def save_listing(user, entity_type: str, obj, values: dict, *, organisation_id=None, place_id=None) -> Saved:
+    """Create (obj None) or change a listing: directly for workers and coordinators of its areas,
+    as a proposal for the organisation's own editor. organisation_id and place_id: for a new
+    initiative, who runs it and where it is held."""
+    values = _normalise(entity_type, values)
+    if entity_type == "meeting_place":
+        _fill_position(values)
+    if obj is None:
+        return _create(user, entity_type, values, organisation_id, place_id)
+    scope = scope_of(entity_type, obj)
+    before = snapshot(entity_type, obj)
+    changes = audit.changed_fields(before, values)
+    if can(user, "listing.edit_direct", scope):
+        if changes:
+            _apply(entity_type, obj, {k: values[k] for k in changes})
+            if entity_type == "meeting_place" and not can(user, "listing.edit_direct", place_scope(obj)):
+                raise Invalid({"latitude": _("This position lies outside your areas.")})
+            audit.record(user, entity_type, obj.id, "update", changes)
+        return Saved(applied=True, obj=obj)
+    if can(user, "listing.propose", scope):
+        if not changes:
+            return Saved(applied=False, obj=obj)
+        cr = ChangeRequest(entity_type=entity_type, entity_id=obj.id, organisation_id=scope.organisation_id,
+                           proposed={k: values[k] for k in changes}, original={k: before[k] for k in changes},
+                           submitted_by_id=user.id)
+        db.session.add(cr)
+        db.session.flush()
+        audit.record(user, entity_type, obj.id, "propose", changes)
+        return Saved(applied=False, obj=obj, change_request=cr)
+    require(user, "listing.edit_direct", scope)  # raises Forbidden
+    raise AssertionError("unreachable")
+
+
+def _new_object(entity_type: str, organisation_id, place_id):
+    if entity_type == "organisation":
+        return Organisation(languages=[])
+    if entity_type == "meeting_place":
+        return MeetingPlace(rooms=[], areas=[])
+    organisation = db.session.get(Organisation, organisation_id) if organisation_id else None
+    place = db.session.get(MeetingPlace, place_id) if place_id else None
+    errors = {}
+    if organisation is None or organisation.archived_at is not None:
+        errors["organisation"] = _("Choose the organisation that runs this initiative.")
+    if place is None or place.archived_at is not None:
+        errors["place"] = _("Choose the meeting place where this initiative is held.")
+    if errors:
+        raise Invalid(errors)
+    return Initiative(organisation=organisation, terms=[],
+                      locations=[InitiativeAtPlace(place=place, schedules=[])])
+
+
+def _create(user, entity_type, values, organisation_id, place_id) -> Saved:
+    if entity_type == "initiative":
+        # Scope of what is proposed: the organisation and the chosen place's areas.
+        place = db.session.get(MeetingPlace, place_id) if place_id else None
+        scope = Scope(area_ids=frozenset(pa.area_id for pa in place.areas) if place else frozenset(),
+                      organisation_id=organisation_id)
+    elif entity_type == "meeting_place":
+        scope = Scope(area_ids=frozenset(areas_at(values["latitude"], values["longitude"]).values()))
+        if can(user, "listing.edit_direct") and not can(user, "listing.edit_direct", scope):
+            raise Invalid({"latitude": _("This position lies outside your areas.")})
+    else:
+        scope = Scope(area_ids=None)
+    if can(user, "listing.edit_direct", scope):
+        obj = _new_object(entity_type, organisation_id, place_id)
+        _apply(entity_type, obj, values)
+        db.session.add(obj)
+        db.session.flush()
+        audit.record(user, entity_type, obj.id, "create",
+                     audit.changed_fields({}, {**values, **({"organisation_id": str(organisation_id),
+                                                            "place_id": str(place_id)}
+                                                           if entity_type == "initiative" else {})}))
+        return Saved(applied=True, obj=obj)
+    if entity_type == "initiative" and can(user, "listing.propose", scope):
+        _new_object(entity_type, organisation_id, place_id)  # validates the choices
+        proposed = {**values, "organisation_id": str(organisation_id), "place_id": str(place_id)}
+        cr = ChangeRequest(entity_type=entity_type, entity_id=None, organisation_id=organisation_id,
+                           proposed=proposed, original={}, submitted_by_id=user.id)
+        db.session.add(cr)
+        db.session.flush()
+        audit.record(user, "change_request", cr.id, "propose", audit.changed_fields({}, proposed))
+        return Saved(applied=False, change_request=cr)
+    require(user, "listing.edit_direct", scope)
+    raise AssertionError("unreachable")
+
+
+def archive(user, entity_type: str, obj, restore: bool = False) -> None:
+    require(user, "listing.archive", scope_of(entity_type, obj))
+    old = obj.archived_at
+    obj.archived_at = None if restore else (obj.archived_at or utcnow())
+    if old != obj.archived_at:
+        audit.record(user, entity_type, obj.id, "restore" if restore else "archive",
+                     {"archived_at": {"old": old.isoformat() if old else None,
+                                      "new": obj.archived_at.isoformat() if obj.archived_at else None}})
+
+
+def verify(user, initiative: Initiative) -> None:
+    """'Verified today': someone checked the listing with the organisation."""
+    require(user, "listing.verify", initiative_scope(initiative))
+    old, initiative.last_verified = initiative.last_verified, today()
+    audit.record(user, "initiative", initiative.id, "verify",
+                 {"last_verified": {"old": old.isoformat() if old else None,
+                                    "new": initiative.last_verified.isoformat()}})
+
+
+# ------------------------------------------------------------------ schedules
+
+def add_schedule(user, initiative: Initiative, place_id, spec: dict) -> Schedule:
+    require(user, "listing.edit_direct", initiative_scope(initiative))
+    place = db.session.get(MeetingPlace, place_id) if place_id else None
+    if place is None or place.archived_at is not None:
+        raise Invalid({"place": _("Choose the meeting place where this session is held.")})
+    if not can(user, "listing.edit_direct", place_scope(place)):
+        raise Invalid({"place": _("This meeting place lies outside your areas.")})
+    problems = schedule_problems(spec)
+    if problems:
+        raise Invalid({"frequency": "; ".join(problems)})
+    link = next((loc for loc in initiative.locations if loc.place_id == place.id), None)
+    if link is None:
+        link = InitiativeAtPlace(place=place, schedules=[])
+        initiative.locations.append(link)
+    schedule = schedule_row(recurrence_from(spec), spec.get("note") or "")
+    link.schedules.append(schedule)
+    db.session.flush()
+    from ..scheduling import describe
+    audit.record(user, "initiative", initiative.id, "add_schedule",
+                 {"schedule": {"old": None, "new": f"{place.name}: {describe(schedule.recurrence(), 'en')}"}})
+    return schedule
+
+
+def get_schedule(user, schedule_id: uuid.UUID) -> Schedule:
+    schedule = db.session.get(Schedule, schedule_id)
+    if schedule is None:
+        raise NotFound()
+    require(user, "listing.edit_direct", initiative_scope(schedule.location.initiative))
+    return schedule
+
+
+def remove_schedule(user, schedule: Schedule) -> None:
+    initiative = schedule.location.initiative
+    require(user, "listing.edit_direct", initiative_scope(initiative))
+    from ..scheduling import describe
+    text = f"{schedule.location.place.name}: {describe(schedule.recurrence(), 'en')}"
+    schedule.location.schedules.remove(schedule)
+    audit.record(user, "initiative", initiative.id, "remove_schedule", {"schedule": {"old": text, "new": None}})
+
+
+# ------------------------------------------------------------------ lists
+
+@dataclass
+class ListingOverview:
+    organisations: list
+    initiatives: list
+    places: list
+
+
+def listings_for(user, search: str = "") -> ListingOverview:
+    """The listings a user looks after: those in their areas, or their own organisation's."""
+    require(user, "workspace.view")
+    wanted = key(search) if search else ""
+
+    def matches(obj) -> bool:
+        return not wanted or wanted in key(obj.name)
+
+    if user.role == "editor":
+        organisation = db.session.get(Organisation, user.organisation_id) if user.organisation_id else None
+        orgs = [organisation] if organisation else []
+        inits = sorted(organisation.initiatives, key=lambda i: key(i.name)) if organisation else []
+        return ListingOverview([o for o in orgs if matches(o)], [i for i in inits if matches(i)], [])
+    orgs = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
+    inits = db.session.scalars(select(Initiative).order_by(Initiative.name)).all()
+    places = db.session.scalars(select(MeetingPlace).order_by(MeetingPlace.name)).all()
+    return ListingOverview(
+        [o for o in orgs if matches(o) and can(user, "listing.edit_direct", organisation_scope(o))],
+        [i for i in inits if matches(i) and can(user, "listing.edit_direct", initiative_scope(i))],
+        [p for p in places if matches(p) and can(user, "listing.edit_direct", place_scope(p))])
+
+
+def stale_listings(user, months: int) -> list[Initiative]:
+    """Initiatives in the user's areas not verified within `months`, oldest (or never) first."""
+    require(user, "listing.verify")
+    cutoff = today() - timedelta(days=round(months * 30.44))
+    query = (select(Initiative).where(Initiative.archived_at.is_(None),
+                                      or_(Initiative.last_verified.is_(None), Initiative.last_verified < cutoff)))
+    found = [i for i in db.session.scalars(query) if can(user, "listing.verify", initiative_scope(i))]
+    return sorted(found, key=lambda i: (i.last_verified is not None, i.last_verified or date.min, key(i.name)))
+
+
+def places_for_choice(user) -> list[MeetingPlace]:
+    """Meeting places to choose from in forms: those in the user's areas first, then the rest."""
+    places = db.session.scalars(select(MeetingPlace).where(MeetingPlace.archived_at.is_(None))
+                                .order_by(MeetingPlace.name)).all()
+    if user.role in ("admin", "editor"):
+        return list(places)
+    mine = user_area_ids(user)
+    return sorted(places, key=lambda p: (not ({pa.area_id for pa in p.areas} & mine), key(p.name)))
+
+
+# ------------------------------------------------------------------ review queue
+
+def _change_scope(cr: ChangeRequest) -> Scope:
+    if cr.entity_id is not None:
+        obj = db.session.get(MODELS[cr.entity_type], cr.entity_id)
+        if obj is not None:
+            return scope_of(cr.entity_type, obj)
+    place_id = cr.proposed.get("place_id")
+    place = db.session.get(MeetingPlace, uuid.UUID(place_id)) if place_id else None
+    return Scope(area_ids=frozenset(pa.area_id for pa in place.areas) if place else frozenset(),
+                 organisation_id=cr.organisation_id)
+
+
+def review_queue(user) -> list[ChangeRequest]:
+    require(user, "listing.review")
+    pending = db.session.scalars(select(ChangeRequest).where(ChangeRequest.status == "pending")
+                                 .order_by(ChangeRequest.submitted_at)).all()
+    return [cr for cr in pending if can(user, "listing.review", _change_scope(cr))]
+
+
+def my_proposals(user) -> list[ChangeRequest]:
+    return list(db.session.scalars(select(ChangeRequest).where(ChangeRequest.submitted_by_id == user.id)
+                                   .order_by(ChangeRequest.submitted_at.desc()).limit(50)))
+
+
+def get_change_request(user, cr_id: uuid.UUID) -> ChangeRequest:
+    cr = db.session.get(ChangeRequest, cr_id)
+    if cr is None:
+        raise NotFound()
+    require(user, "listing.review", _change_scope(cr))
+    return cr
+
+
+@dataclass
+class FieldDiff:
+    field: str
+    current: object
+    proposed: object
+    changed_since: bool  # the record changed after the proposal was made
+
+
+def diff(cr: ChangeRequest) -> list[FieldDiff]:
+    current = {}
+    if cr.entity_id is not None:
+        obj = db.session.get(MODELS[cr.entity_type], cr.entity_id)
+        current = snapshot(cr.entity_type, obj) if obj else {}
+    rows = []
+    for name, value in cr.proposed.items():
+        now = current.get(name)
+        rows.append(FieldDiff(name, now, value,
+                              cr.entity_id is not None and name in cr.original and cr.original[name] != now))
+    return rows
+
+
+def entity_name(entity_type: str, entity_id) -> str:
+    obj = db.session.get(MODELS[entity_type], entity_id) if entity_type in MODELS and entity_id else None
+    return obj.name if obj else ""
+
+
+def decide(user, cr: ChangeRequest, approve: bool, note: str = ""):
+    """Approve (apply the proposed fields) or reject a pending change, with an optional note."""
+    require(user, "listing.review", _change_scope(cr))
+    if cr.status != "pending":
+        raise Invalid({"note": _("This change was already reviewed.")})
+    cr.status = "approved" if approve else "rejected"
+    cr.reviewed_by_id, cr.reviewed_at, cr.review_note = user.id, utcnow(), (note or "").strip()
+    if not approve:
+        audit.record(user, cr.entity_type if cr.entity_id else "change_request", cr.entity_id or cr.id,
+                     "reject", {})
+        return None
+    values = {k: v for k, v in cr.proposed.items() if k in FIELDS[cr.entity_type]}
+    if cr.entity_id is None:
+        organisation_id = uuid.UUID(cr.proposed["organisation_id"])
+        place_id = uuid.UUID(cr.proposed["place_id"])
+        obj = _new_object(cr.entity_type, organisation_id, place_id)
+        _apply(cr.entity_type, obj, values)
+        db.session.add(obj)
+        db.session.flush()
+        cr.entity_id = obj.id
+        audit.record(user, cr.entity_type, obj.id, "approve", audit.changed_fields({}, values))
+        return obj
+    obj = db.session.get(MODELS[cr.entity_type], cr.entity_id)
+    if obj is None:
+        raise NotFound()
+    before = snapshot(cr.entity_type, obj)
+    changes = audit.changed_fields(before, values)
+    _apply(cr.entity_type, obj, {k: values[k] for k in changes})
+    audit.record(user, cr.entity_type, obj.id, "approve", changes)
+    return obj
+
+
+# ------------------------------------------------------------------ residents' reports
+
+def _report_scope(report: OutdatedReport) -> Scope:
+    if report.initiative is not None:
+        return initiative_scope(report.initiative)
+    if report.place is not None:
+        return place_scope(report.place)
+    return Scope(area_ids=frozenset())
+
+
+def open_reports(user) -> list[OutdatedReport]:
+    require(user, "report.resolve")
+    reports = db.session.scalars(select(OutdatedReport).where(OutdatedReport.status == "open")
+                                 .order_by(OutdatedReport.created_at)).all()
+    return [r for r in reports if can(user, "report.resolve", _report_scope(r))]
+
+
+def get_report(user, report_id: uuid.UUID) -> OutdatedReport:
+    report = db.session.get(OutdatedReport, report_id)
+    if report is None:
+        raise NotFound()
+    require(user, "report.resolve", _report_scope(report))
+    return report
+
+
+def resolve_report(user, report: OutdatedReport, note: str) -> None:
+    require(user, "report.resolve", _report_scope(report))
+    if report.status != "open":
+        raise Invalid({"note": _("This report was already resolved.")})
+    note = (note or "").strip()
+    if not note:
+        raise Invalid({"note": _("Write a short note on what you did, for example 'new opening hours entered'.")})
+    report.status, report.resolved_at, report.resolved_by_id, report.resolution_note = (
+        "resolved", utcnow(), user.id, note)
+    target = report.initiative_id or report.place_id
+    audit.record(user, "initiative" if report.initiative_id else "meeting_place", target or report.id,
+                 "resolve_report", {"report": {"old": report.message, "new": note}})
+
+
+def vocabulary_for(field: str):
+    return taxonomy.TERM_SCHEMES.get(CODE_FIELDS.get(field, ""))

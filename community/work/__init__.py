@@ -1,0 +1,1 @@
+"""The workers' workspace: dashboard, activity log and calendar, listings upkeep, review, users."""

@@ -1,0 +1,45 @@
+"""Small helpers shared by the workspace and auth views."""
+from __future__ import annotations
+
+import uuid
+from functools import wraps
+
+from flask_login import current_user, login_required
+
+from ..services.permissions import require
+from ..services.validation import Invalid
+
+
+def show_problems(form, problem: Invalid) -> None:
+    """Put a service's messages on the form fields they name (or on the form as a whole)."""
+    for name, message in problem.errors.items():
+        field = getattr(form, name, None)
+        if field is not None and hasattr(field, "errors"):
+            if isinstance(field.errors, tuple):
+                field.errors = list(field.errors)
+            field.errors.append(message)
+        else:
+            form.form_errors.append(message)
+
+
+def staff_required(view):
+    """Logged in (else to the login page) and allowed in the workspace (else 403)."""
+    @login_required
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        require(current_user, "workspace.view")
+        return view(*args, **kwargs)
+    return wrapped
+
+
+def me():
+    return current_user._get_current_object()
+
+
+def as_uuid(value) -> uuid.UUID | None:
+    if not value:
+        return None
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
