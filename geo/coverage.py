@@ -1,0 +1,354 @@
+"""Coverage of neighbourhood offers per area: demand points, access per area, reach of offer kinds, blind spots.
+
+Pure functions on (Geo)DataFrames; no Flask, no database. Distances are metres in
+Belgian Lambert 72 (EPSG:31370); frames may come in any CRS but must have one.
+
+The picture is built from *demand points* (where people live: address points
+carrying an equal part of their area's population, or points sampled evenly
+inside the area when it has too few addresses) and *offers* (supply points:
+initiatives at meeting places). Every area measure is a population-weighted
+summary over the demand points that lie in the area, so districts and sectors
+are measured the same way and an area's number does not depend on where its
+boundary cuts an offer's walking circle.
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from collections.abc import Mapping
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+import shapely
+
+from .accessibility import cumulative_opportunities, gaussian, nearest_distance, pairs_within, two_step_fca
+from .areas import assign_points
+from .crs import METRIC, WGS84, normalize_crs
+
+#: Access methods. ``2sfca``: two-step floating catchment (capacity per resident in
+#: reach); ``e2sfca``: the same with Gaussian distance decay; ``cumulative``: number
+#: of offers in reach; ``nearest``: straight-line metres to the nearest offer.
+METHODS = ("2sfca", "e2sfca", "cumulative", "nearest")
+
+
+# ---------------------------------------------------------------- demand points
+
+
+def demand_points(
+    areas: gpd.GeoDataFrame,
+    *,
+    code_col: str = "code",
+    population_col: str = "population",
+    addresses: gpd.GeoDataFrame | None = None,
+    min_addresses: int = 10,
+    residents_per_point: float = 25.0,
+    max_points_per_area: int = 2000,
+    seed: int = 0,
+) -> gpd.GeoDataFrame:
+    """Points where the residents of each area live, each carrying part of its population.
+
+    ``areas``: polygons with a code and a population (NaN: unknown, no points;
+    0: nobody lives there, no points). When ``addresses`` (points) are given and an
+    area holds at least ``min_addresses`` of them, its population is split evenly
+    over its addresses. Otherwise ``ceil(population / residents_per_point)`` points
+    (at most ``max_points_per_area``) are drawn uniformly inside the area with a
+    generator seeded by the area code and ``seed``, so the result is the same on
+    every run. Returns columns ``area_code``, ``population`` and ``source``
+    (``address`` or ``sampled``) in EPSG:31370; the populations of an area's points
+    add up to its population.
+    """
+    _need_crs(areas, "areas")
+    for col in (code_col, population_col):
+        if col not in areas.columns:
+            raise ValueError(f"areas has no column {col!r}")
+    if residents_per_point <= 0:
+        raise ValueError("residents_per_point must be > 0")
+    metric = areas.to_crs(METRIC)
+    counts_by_area: dict = {}
+    address_xy: dict = {}
+    if addresses is not None and len(addresses):
+        _need_crs(addresses, "addresses")
+        wgs = addresses.to_crs(WGS84) if normalize_crs(addresses.crs) != WGS84 else addresses
+        codes = assign_points(wgs.geometry.x.to_numpy(), wgs.geometry.y.to_numpy(),
+                              areas.to_crs(WGS84), code_col=code_col)
+        xy = shapely.get_coordinates(addresses.to_crs(METRIC).geometry.values)
+        frame = pd.DataFrame({"area": codes, "x": xy[:, 0], "y": xy[:, 1]}).dropna(subset=["area"])
+        for code, group in frame.groupby("area", sort=False):
+            address_xy[code] = group[["x", "y"]].to_numpy()
+            counts_by_area[code] = len(group)
+    parts_area, parts_pop, parts_xy, parts_source = [], [], [], []
+    for code, population, geom in zip(metric[code_col], metric[population_col], metric.geometry):
+        population = float(population) if population is not None else math.nan
+        if not np.isfinite(population) or population <= 0 or geom is None or geom.is_empty:
+            continue
+        if counts_by_area.get(code, 0) >= min_addresses:
+            xy = address_xy[code]
+            source = "address"
+        else:
+            n = int(min(max_points_per_area, max(1, math.ceil(population / residents_per_point))))
+            rng = np.random.default_rng([zlib.crc32(str(code).encode("utf-8")), int(seed)])
+            xy = _sample_inside(geom, n, rng)
+            source = "sampled"
+        parts_area.append(np.full(len(xy), code, dtype=object))
+        parts_pop.append(np.full(len(xy), population / len(xy)))
+        parts_xy.append(xy)
+        parts_source.append(np.full(len(xy), source, dtype=object))
+    if not parts_xy:
+        return gpd.GeoDataFrame({"area_code": [], "population": [], "source": []},
+                                geometry=gpd.GeoSeries([], crs=METRIC), crs=METRIC)
+    xy = np.concatenate(parts_xy)
+    return gpd.GeoDataFrame(
+        {"area_code": np.concatenate(parts_area), "population": np.concatenate(parts_pop),
+         "source": np.concatenate(parts_source)},
+        geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=METRIC)
+
+
+def _sample_inside(geometry, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` points uniformly inside ``geometry`` (rejection sampling in its bounding box)."""
+    minx, miny, maxx, maxy = geometry.bounds
+    shapely.prepare(geometry)
+    fill = max(geometry.area / max((maxx - minx) * (maxy - miny), 1e-300), 1e-3)
+    found, total = [], 0
+    for _ in range(200):
+        batch = int(min(1_000_000, (n - total) / fill * 1.3 + 50))
+        x = rng.uniform(minx, maxx, batch)
+        y = rng.uniform(miny, maxy, batch)
+        inside = shapely.contains_xy(geometry, x, y)
+        found.append(np.column_stack([x[inside], y[inside]]))
+        total += int(inside.sum())
+        if total >= n:
+            break
+    points = np.concatenate(found)[:n]
+    if len(points) < n:  # a sliver: fall back on a point that is surely inside
+        spare = shapely.get_coordinates(geometry.representative_point())
+        points = np.concatenate([points, np.repeat(spare, n - len(points), axis=0)])
+    return points
+
+
+# ---------------------------------------------------------------- access per point and per area
+
+
+def point_access(
+    points: gpd.GeoDataFrame,
+    supply: gpd.GeoDataFrame,
+    *,
+    method: str,
+    max_distance: float,
+    population_col: str = "population",
+    capacity_col: str = "capacity",
+) -> pd.DataFrame:
+    """Per demand point: ``score`` of ``method``, ``nearest_m`` and ``within`` (an offer within reach).
+
+    ``score`` is the 2SFCA / E2SFCA value (capacity per resident), the number of
+    offers in reach (``cumulative``, weighted by capacity), or the distance to
+    the nearest offer (``nearest``; ``inf`` without any offer).
+    """
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    nearest = nearest_distance(points, supply)
+    within = nearest.to_numpy() <= float(max_distance)
+    if method == "2sfca":
+        score = two_step_fca(points, supply, max_distance=max_distance, demand_col=population_col,
+                             supply_col=capacity_col)
+    elif method == "e2sfca":
+        score = two_step_fca(points, supply, max_distance=max_distance, demand_col=population_col,
+                             supply_col=capacity_col, decay=gaussian(max_distance))
+    elif method == "cumulative":
+        score = cumulative_opportunities(points, supply, max_distance=max_distance,
+                                         supply_col=capacity_col)
+    else:
+        score = nearest
+    return pd.DataFrame({"score": score.to_numpy(dtype=float), "nearest_m": nearest.to_numpy(),
+                         "within": within}, index=points.index)
+
+
+def area_access(population: pd.Series, scores: pd.DataFrame, groups: pd.Series, *, method: str) -> pd.DataFrame:
+    """Population-weighted summary of ``point_access`` per area (``groups``: area code per point).
+
+    Columns: ``population`` (of the points), ``access`` (weighted mean score),
+    ``share_within`` (share of residents with an offer within reach),
+    ``nearest_m`` (weighted mean distance to the nearest offer; NaN without offers)
+    and ``supply_mass``, the area's part of the offer used to compare with its
+    part of the need: ``sum P_i * A_i`` for 2SFCA/E2SFCA (for 2SFCA these add up,
+    over all areas, to the capacity that anyone can reach), ``sum P_i * offers_i``
+    for cumulative, and the residents within reach for nearest.
+    """
+    pop = population.to_numpy(dtype=float)
+    score = scores["score"].to_numpy(dtype=float)
+    nearest = scores["nearest_m"].to_numpy(dtype=float)
+    within = scores["within"].to_numpy(dtype=bool)
+    finite = np.isfinite(nearest)
+    frame = pd.DataFrame({
+        "area": groups.to_numpy(),
+        "population": pop,
+        "pop_within": pop * within,
+        "pop_score": pop * np.where(np.isfinite(score), score, 0.0),
+        "pop_nearest": pop * np.where(finite, nearest, 0.0),
+        "pop_finite": pop * finite,
+    })
+    summed = frame.groupby("area", sort=True).sum()
+    out = pd.DataFrame(index=summed.index)
+    out["population"] = summed["population"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["share_within"] = summed["pop_within"] / summed["population"]
+        out["nearest_m"] = np.where(summed["pop_finite"] > 0, summed["pop_nearest"] / summed["pop_finite"], np.nan)
+        if method == "nearest":
+            out["access"] = out["nearest_m"]
+            out["supply_mass"] = summed["pop_within"]
+        else:
+            out["access"] = summed["pop_score"] / summed["population"]
+            out["supply_mass"] = summed["pop_score"]
+    out.index.name = "area"
+    return out
+
+
+# ---------------------------------------------------------------- what kinds of offer people reach
+
+
+def reach_matrix(points: gpd.GeoDataFrame, supply: gpd.GeoDataFrame, max_distance: float) -> sp.csr_matrix:
+    """Boolean (points x offers) matrix: offer j is within ``max_distance`` of point i."""
+    _need_crs(points, "points")
+    _need_crs(supply, "supply")
+    pxy = shapely.get_coordinates(points.to_crs(METRIC).geometry.values).reshape(-1, 2)
+    sxy = shapely.get_coordinates(supply.to_crs(METRIC).geometry.values).reshape(-1, 2)
+    pairs = pairs_within(pxy, sxy, max_distance)
+    # The pair structure is the membership (a pair at 0 m is an explicit zero): keep it.
+    return sp.csr_matrix((np.ones(pairs.nnz, dtype=bool), pairs.indices, pairs.indptr), shape=pairs.shape)
+
+
+def reach_shares(reach: sp.csr_matrix, population, groups, flags: pd.DataFrame) -> pd.DataFrame:
+    """Per area and per flag: the share of residents with at least one flagged offer in reach.
+
+    ``flags``: one boolean column per kind of offer (e.g. ``model:peer``,
+    ``free_with_children``), one row per offer in the order of ``reach``'s columns.
+    Areas whose points carry no population get NaN.
+    """
+    pop = np.asarray(population, dtype=float)
+    flag_values = flags.to_numpy(dtype=float) if len(flags.columns) else np.zeros((reach.shape[1], 0))
+    hits = (reach.astype(float) @ flag_values) > 0 if flag_values.size else np.zeros((reach.shape[0], 0), bool)
+    frame = pd.DataFrame(hits * pop[:, None], columns=flags.columns)
+    frame["__population"] = pop
+    frame["__area"] = np.asarray(groups)
+    summed = frame.groupby("__area", sort=True).sum()
+    total = summed.pop("__population")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shares = summed.div(total.where(total > 0), axis=0)
+    shares.index.name = "area"
+    return shares
+
+
+def offers_in_reach(reach: sp.csr_matrix, groups) -> dict:
+    """Per area: the sorted offer positions (columns of ``reach``) within reach of any of its points."""
+    groups = np.asarray(groups)
+    coo = reach.tocoo()
+    frame = pd.DataFrame({"area": groups[coo.row], "offer": coo.col}).drop_duplicates()
+    return {area: sorted(g["offer"].tolist()) for area, g in frame.groupby("area", sort=True)}
+
+
+# ---------------------------------------------------------------- classes for the map
+
+
+def quantile_classes(values, k: int = 5) -> tuple[list[float], np.ndarray]:
+    """Quantile class breaks and the class (0..) of each value; -1 for NaN ("no data").
+
+    Breaks are the upper bounds of the classes (the last is the maximum); equal
+    quantiles are merged, so fewer than ``k`` classes come back when values tie.
+    A value belongs to the first class whose upper bound it does not exceed.
+    """
+    values = np.asarray(values, dtype=float)
+    ok = np.isfinite(values)
+    classes = np.full(values.shape, -1, dtype=int)
+    if not ok.any():
+        return [], classes
+    qs = np.quantile(values[ok], np.linspace(0, 1, k + 1)[1:])
+    breaks = sorted(set(float(q) for q in qs))
+    classes[ok] = np.searchsorted(np.asarray(breaks), values[ok], side="left")
+    return breaks, classes
+
+
+# ---------------------------------------------------------------- blind spots
+
+
+#: Target groups checked against the residents present: target group code -> the
+#: indicator counting those residents.
+GROUP_INDICATORS = {"elderly": "population_65_plus", "families": "children_0_11"}
+
+
+def blind_spots(
+    profile: Mapping,
+    *,
+    min_reach: float = 0.5,
+    many_ratio: float = 1.1,
+    min_models: int = 3,
+    min_verified: float = 0.5,
+) -> list[tuple[str, dict]]:
+    """What is missing for an area, as ``(code, numbers)`` pairs, most basic first.
+
+    ``profile`` holds ``reach`` (a mapping ``kind -> share of residents with such
+    an offer within reach``, kinds ``any``, ``bonding``, ``bridging``,
+    ``free_with_children``, ``evening``, ``weekend``, ``model:<code>`` and
+    ``group:<code>``), ``group_ratio`` (``group -> the group's share of the
+    residents relative to the average``, e.g. 1.3), ``group_share`` (that share),
+    ``children`` (number of children, NaN if unknown), ``verified_share`` and
+    ``offers_in_reach``. A kind counts as within reach when at least ``min_reach``
+    of the residents have one. Rules:
+
+    * ``no_offer``: fewer than ``min_reach`` of the residents have any offer in reach
+      (then nothing else is listed: there is nothing to be one-sided);
+    * ``only_bonding`` / ``only_bridging``: one of the two tie types is within
+      reach and the other is not (an offer of type "both" counts for both);
+    * ``no_free_with_children``: children live here but no free offer where
+      children are welcome is within reach;
+    * ``group_without_offer``: a group is over-represented (ratio >= ``many_ratio``)
+      and no offer for that group is within reach;
+    * ``few_models``: fewer than ``min_models`` of the 7 working models within reach;
+    * ``no_evening_weekend``: nothing in the evening nor at the weekend within reach;
+    * ``stale``: less than ``min_verified`` of the offers in reach were verified recently.
+    """
+    reach = profile.get("reach", {})
+
+    def share(kind: str) -> float:
+        value = reach.get(kind, 0.0)
+        return 0.0 if value is None or not np.isfinite(value) else float(value)
+
+    found: list[tuple[str, dict]] = []
+    if share("any") < min_reach:
+        return [("no_offer", {"share": share("any")})]
+    bonding, bridging = share("bonding"), share("bridging")
+    if bonding >= min_reach and bridging < min_reach:
+        found.append(("only_bonding", {"share": bridging}))
+    elif bridging >= min_reach and bonding < min_reach:
+        found.append(("only_bridging", {"share": bonding}))
+    children = profile.get("children", math.nan)
+    if children is not None and np.isfinite(children) and children > 0 and share("free_with_children") < min_reach:
+        found.append(("no_free_with_children", {"share": share("free_with_children")}))
+    for group in GROUP_INDICATORS:
+        ratio = profile.get("group_ratio", {}).get(group, math.nan)
+        if ratio is not None and np.isfinite(ratio) and ratio >= many_ratio and share("group:" + group) < min_reach:
+            found.append(("group_without_offer", {"group": group, "ratio": float(ratio),
+                                                  "group_share": profile.get("group_share", {}).get(group),
+                                                  "share": share("group:" + group)}))
+    models = [k for k in reach if k.startswith("model:") and share(k) >= min_reach]
+    if len(models) < min_models:
+        found.append(("few_models", {"count": len(models)}))
+    if share("evening") < min_reach and share("weekend") < min_reach:
+        found.append(("no_evening_weekend", {"evening": share("evening"), "weekend": share("weekend")}))
+    verified = profile.get("verified_share", math.nan)
+    if profile.get("offers_in_reach", 0) and verified is not None and np.isfinite(verified) and verified < min_verified:
+        found.append(("stale", {"share": float(verified)}))
+    return found
+
+
+def _need_crs(frame, what: str) -> None:
+    if getattr(frame, "crs", None) is None:
+        raise ValueError(f"{what} has no CRS; set it (e.g. frame.set_crs('EPSG:4326')) first")
+
+
+__all__ = [
+    "GROUP_INDICATORS", "METHODS", "area_access", "blind_spots", "demand_points", "offers_in_reach", "point_access", "quantile_classes",
+    "reach_matrix", "reach_shares",
+]
+
