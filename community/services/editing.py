@@ -131,6 +131,8 @@ def _normalise(entity_type: str, values: dict) -> dict:
         if name not in values:
             continue
         value = values[name]
+        if value is None and name not in ("latitude", "longitude"):
+            value = ""  # an empty or missing form field: text columns hold "" rather than NULL
         if name in CODE_FIELDS or name == "languages":
             value = sorted(set(value or []))
         elif name == "rooms":
@@ -275,6 +277,12 @@ def _new_object(entity_type: str, organisation_id, place_id):
         return Organisation(languages=[])
     if entity_type == "meeting_place":
         return MeetingPlace(rooms=[], areas=[])
+    organisation, place = _initiative_choices(organisation_id, place_id)
+    return Initiative(organisation=organisation, terms=[],
+                      locations=[InitiativeAtPlace(place=place, schedules=[])])
+
+
+def _initiative_choices(organisation_id, place_id):
     organisation = db.session.get(Organisation, organisation_id) if organisation_id else None
     place = db.session.get(MeetingPlace, place_id) if place_id else None
     errors = {}
@@ -284,16 +292,14 @@ def _new_object(entity_type: str, organisation_id, place_id):
         errors["place"] = _("Choose the meeting place where this initiative is held.")
     if errors:
         raise Invalid(errors)
-    return Initiative(organisation=organisation, terms=[],
-                      locations=[InitiativeAtPlace(place=place, schedules=[])])
+    return organisation, place
 
 
 def _create(user, entity_type, values, organisation_id, place_id) -> Saved:
     if entity_type == "initiative":
         # Scope of what is proposed: the organisation and the chosen place's areas.
-        place = db.session.get(MeetingPlace, place_id) if place_id else None
-        scope = Scope(area_ids=frozenset(pa.area_id for pa in place.areas) if place else frozenset(),
-                      organisation_id=organisation_id)
+        _organisation, place = _initiative_choices(organisation_id, place_id)
+        scope = Scope(area_ids=frozenset(pa.area_id for pa in place.areas), organisation_id=organisation_id)
     elif entity_type == "meeting_place":
         scope = Scope(area_ids=frozenset(areas_at(values["latitude"], values["longitude"]).values()))
         if can(user, "listing.edit_direct") and not can(user, "listing.edit_direct", scope):
@@ -311,7 +317,6 @@ def _create(user, entity_type, values, organisation_id, place_id) -> Saved:
                                                            if entity_type == "initiative" else {})}))
         return Saved(applied=True, obj=obj)
     if entity_type == "initiative" and can(user, "listing.propose", scope):
-        _new_object(entity_type, organisation_id, place_id)  # validates the choices
         proposed = {**values, "organisation_id": str(organisation_id), "place_id": str(place_id)}
         cr = ChangeRequest(entity_type=entity_type, entity_id=None, organisation_id=organisation_id,
                            proposed=proposed, original={}, submitted_by_id=user.id)

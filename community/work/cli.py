@@ -35,8 +35,11 @@ def create_user_command(email, role, areas, organisation, password_env):
         organisation_id = found.id
     password = os.environ.get(password_env) or click.prompt(
         "Password", hide_input=True, confirmation_prompt=True)
+    from flask import current_app
     try:
-        user = accounts.create_user(email, role, password, areas, organisation_id)
+        # Messages are translated like on the pages, which pick the language per request.
+        with current_app.test_request_context("/?lang=en"):
+            user = accounts.create_user(email, role, password, areas, organisation_id)
         db.session.commit()
     except Invalid as problem:
         db.session.rollback()
