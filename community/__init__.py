@@ -48,6 +48,8 @@ def create_app(config: dict | None = None) -> Flask:
     from .cli import register_cli
     from .public.routes import bp as public_bp
     from .templating import register_template_helpers
+    from .review.routes import bp as review_bp
+    app.register_blueprint(review_bp)
 
     @login_manager.user_loader
     def load_user(token: str):

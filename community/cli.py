@@ -151,9 +151,64 @@ def load_demo_command():
         echo_summary(summary)
 
 
+@click.command("coverage")
+@click.option("--level", default="district", show_default=True,
+              type=click.Choice(["municipality", "district", "sector"]))
+@click.option("--method", default="2sfca", show_default=True,
+              type=click.Choice(["2sfca", "e2sfca", "cumulative", "nearest"]))
+@click.option("--distance", default=800, show_default=True, type=click.IntRange(100, 5000),
+              help="Walking distance in metres.")
+@click.option("--period", default=90, show_default=True, type=click.IntRange(7, 730),
+              help="Days of activity log to count.")
+@click.option("--weight", "weights", multiple=True, metavar="INDICATOR=WEIGHT",
+              help="Weight of a need indicator, e.g. deprivation_index=0.5 (repeatable).")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="FILE.csv or FILE.geojson")
+@click.option("--lang", default="nl", show_default=True, type=click.Choice(["nl", "fr", "en"]),
+              help="Language of the blind-spot sentences.")
+@with_appcontext
+def coverage_command(level, method, distance, period, weights, out, lang):
+    """Compute the coverage review per area and write every measure to CSV or GeoJSON."""
+    import json
+    from flask import current_app
+    from .services import coverage as svc
+    if not out.lower().endswith((".csv", ".geojson", ".json")):
+        raise click.BadParameter("give a file name ending in .csv or .geojson", param_hint="--out")
+    chosen = dict(svc.DEFAULT_WEIGHTS)
+    for item in weights:
+        name, _, value = item.partition("=")
+        if name not in chosen:
+            raise click.BadParameter(f"{name!r} is not one of {', '.join(chosen)}", param_hint="--weight")
+        try:
+            chosen[name] = float(value)
+        except ValueError:
+            raise click.BadParameter(f"{value!r} is not a number", param_hint="--weight") from None
+        if not 0 <= chosen[name] <= 10:
+            raise click.BadParameter(f"the weight of {name} must be from 0 to 10", param_hint="--weight")
+    if not any(v > 0 for v in chosen.values()):
+        raise click.BadParameter("at least one weight must be above 0", param_hint="--weight")
+    params = svc.ReviewParams(level=level, method=method, distance=distance, period=period,
+                              weights=tuple(sorted(chosen.items())))
+    progress = BarProgress()
+    # The sentences are translated like on the pages, which pick the language per request.
+    with current_app.test_request_context(f"/?lang={lang}"):
+        try:
+            result = svc.compute(params, progress=progress)
+        finally:
+            progress.finish()
+        if out.lower().endswith(".csv"):
+            text = svc.export_csv(result, level)
+        else:
+            text = json.dumps(svc.export_geojson(result, level), ensure_ascii=False)
+    with open(out, "w", encoding="utf-8", newline="") as handle:
+        handle.write(text)
+    ranked = result.level(level)
+    click.echo(f"{len(ranked)} {level} areas written to {out} ({method}, {distance} m).")
+
+
 def register_cli(app: Flask) -> None:
     for command in (import_areas_command, import_indicators_command, import_listings_command,
-                    import_addresses_command, load_demo_command):
+                    import_addresses_command, load_demo_command, coverage_command):
         app.cli.add_command(command)
     from .work.cli import create_user_command
     app.cli.add_command(create_user_command)

@@ -26,7 +26,8 @@ import shapely
 
 from .accessibility import cumulative_opportunities, gaussian, nearest_distance, pairs_within, two_step_fca
 from .areas import assign_points
-from .crs import METRIC, WGS84, normalize_crs
+from .crs import METRIC, WGS84, normalize_crs, to_wgs84
+from .distance import project_metric
 
 #: Access methods. ``2sfca``: two-step floating catchment (capacity per resident in
 #: reach); ``e2sfca``: the same with Gaussian distance decay; ``cumulative``: number
@@ -71,11 +72,14 @@ def demand_points(
     address_xy: dict = {}
     if addresses is not None and len(addresses):
         _need_crs(addresses, "addresses")
-        wgs = addresses.to_crs(WGS84) if normalize_crs(addresses.crs) != WGS84 else addresses
-        codes = assign_points(wgs.geometry.x.to_numpy(), wgs.geometry.y.to_numpy(),
-                              areas.to_crs(WGS84), code_col=code_col)
-        xy = shapely.get_coordinates(addresses.to_crs(METRIC).geometry.values)
-        frame = pd.DataFrame({"area": codes, "x": xy[:, 0], "y": xy[:, 1]}).dropna(subset=["area"])
+        # Coordinates are transformed as arrays: building 100,000 new point objects
+        # (GeoDataFrame.to_crs) costs more than the rest together.
+        lonlat = shapely.get_coordinates(addresses.geometry.values)
+        if normalize_crs(addresses.crs) != WGS84:
+            lonlat = np.column_stack(to_wgs84(lonlat[:, 0], lonlat[:, 1], addresses.crs))
+        codes = assign_points(lonlat[:, 0], lonlat[:, 1], areas.to_crs(WGS84), code_col=code_col)
+        x, y = project_metric(lonlat[:, 0], lonlat[:, 1])
+        frame = pd.DataFrame({"area": codes, "x": x, "y": y}).dropna(subset=["area"])
         for code, group in frame.groupby("area", sort=False):
             address_xy[code] = group[["x", "y"]].to_numpy()
             counts_by_area[code] = len(group)

@@ -1,0 +1,1 @@
+"""Printable reports: static map images rendered on the server."""

@@ -1,0 +1,142 @@
+"""Coverage review: the ranked map and table, an area's offer profile, exports and printable reports."""
+from __future__ import annotations
+
+import json
+
+from flask import (Blueprint, Response, abort, current_app, render_template, request, url_for)
+from flask_babel import gettext
+from flask_login import current_user
+
+from ..maps import base_map
+from ..services import coverage as svc
+from ..services.permissions import can, require
+from .forms import ReviewForm
+
+bp = Blueprint("review", __name__, url_prefix="/review")
+
+
+def _public() -> bool:
+    return bool(current_app.config.get("BUURTKRACHT_REVIEW_PUBLIC"))
+
+
+def _allow(action: str) -> None:
+    """Authorisation for every review page: public only when the operator configured it."""
+    if _public():
+        return
+    if not current_user.is_authenticated:
+        # Sends people to the login page once there is one; a 401 until then.
+        abort(current_app.login_manager.unauthorized() or 401)
+    require(current_user, action)
+
+
+@bp.before_request
+def check_access():
+    _allow("coverage.view")
+
+
+@bp.app_context_processor
+def review_link():
+    def show_review_link() -> bool:
+        return _public() or can(current_user, "coverage.view")
+    return {"show_review_link": show_review_link}
+
+
+@bp.context_processor
+def review_helpers():
+    return {"review_method_label": lambda code: svc.method_labels().get(code, code),
+            "review_measure_label": lambda code: svc.measure_labels().get(code, code),
+            "blind_spot_short": svc.blind_spot_short, "format_value": svc.format_value,
+            "format_access": svc.format_access, "access_unit": svc.access_unit,
+            "percent": svc.percent}
+
+
+def _form() -> ReviewForm:
+    form = ReviewForm(formdata=request.args)
+    if not form.validate():
+        abort(Response(render_template("review/invalid.html", form=form, errors=form.all_errors(),
+                                        weight_fields=svc.weight_fields()), status=400))
+    return form
+
+
+@bp.get("/")
+def index():
+    form = _form()
+    params = form.params()
+    cov = svc.compute(params)
+    rows = svc.table_rows(cov)
+    return render_template("review/index.html", form=form, params=params, cov=cov, rows=rows,
+                           map=base_map(), choropleth=_map_data(cov, params),
+                           weight_fields=svc.weight_fields())
+
+
+def _map_data(cov, params) -> dict:
+    data = svc.choropleth(cov, params.level, params.measure)
+    query = params.shared_query
+    for feature in data["features"]:
+        feature["properties"]["url"] = url_for("review.area", code=feature["properties"]["code"], **query)
+    data["labels"] = {"map": gettext("Map of %(measure)s per area", measure=data["title"]),
+                      "legend": data["title"], "open": gettext("Open the profile of this area")}
+    return data
+
+
+@bp.get("/areas/<code>")
+def area(code: str):
+    form = _form()
+    params = form.params()
+    cov = svc.compute(params)
+    profile = svc.area_profile(cov, code)
+    if profile is None:
+        abort(404)
+    children = svc.table_rows(cov, _child_level(profile["level"])) if profile["children"] else []
+    children = [r for r in children if r["parent"] == code]
+    return render_template("review/area.html", form=form, params=params, cov=cov, profile=profile,
+                           children=children, weight_fields=svc.weight_fields())
+
+
+def _child_level(level: str) -> str | None:
+    return {"municipality": "district", "district": "sector"}.get(level)
+
+
+@bp.get("/export.<fmt>")
+def export(fmt: str):
+    _allow("coverage.export")
+    if fmt not in ("csv", "geojson"):
+        abort(404)
+    form = _form()
+    params = form.params()
+    cov = svc.compute(params)
+    name = f"coverage-{params.level}-{params.method}-{params.distance}m"
+    if fmt == "csv":
+        body, mimetype = svc.export_csv(cov, params.level), "text/csv; charset=utf-8"
+    else:
+        body, mimetype = json.dumps(svc.export_geojson(cov, params.level), ensure_ascii=False), "application/geo+json"
+    return Response(body, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'})
+
+
+@bp.get("/reports/<code>")
+def report(code: str):
+    _allow("coverage.export")
+    form = _form()
+    params = form.params()
+    cov = svc.compute(params)
+    profile = svc.area_profile(cov, code)
+    if profile is None or profile["level"] not in ("municipality", "district"):
+        abort(404)
+    child_level = _child_level(profile["level"])
+    children = [r for r in svc.table_rows(cov, child_level, sort="rank", order="asc") if r["parent"] == code]
+    return render_template("review/report.html", params=params, cov=cov, profile=profile,
+                           children=children, child_level=child_level, weight_fields=svc.weight_fields())
+
+
+@bp.get("/reports/<code>/map.png")
+def report_map(code: str):
+    _allow("coverage.export")
+    from ..reports.maps import report_map_png
+    form = _form()
+    params = form.params()
+    cov = svc.compute(params)
+    if code not in cov.areas.index or cov.areas.at[code, "level"] not in ("municipality", "district"):
+        abort(404)
+    png = report_map_png(cov, code, measure=params.measure)
+    return Response(png, mimetype="image/png", headers={"Cache-Control": "private, max-age=300"})
