@@ -50,10 +50,8 @@ class ActivityPlanForm(FlaskForm):
     working_models = CheckboxGroup(_l("Working models"), choices=[])
     target_groups = CheckboxGroup(_l("Target groups"), choices=[])
     partners = CheckboxGroup(_l("Partner organisations"), choices=[])
-    visibility = RadioField(_l("Who may see it"), default="internal", choices=[
-        ("internal", _l("Internal: only workers in the workspace")),
-        ("public", _l("Public: residents see it under 'what's on'"))],
-        validators=[InputRequired(_l("Choose public or internal."))])
+    visibility = RadioField(_l("Who may see it"), default="internal", choices=[],
+                            validators=[InputRequired(_l("Choose public or internal."))])
     allow_clash = BooleanField(_l("Keep this time anyway, although the room is already booked"))
 
     def __init__(self, *args, initiatives=(), places=(), organisations=(), **kwargs):
@@ -66,6 +64,8 @@ class ActivityPlanForm(FlaskForm):
         self.working_models.choices = _choices(taxonomy.WORKING_MODELS)
         self.target_groups.choices = _choices(taxonomy.TARGET_GROUPS)
         self.partners.choices = [(str(o.id), o.name) for o in organisations]
+        self.visibility.choices = [("internal", _l("Internal: only workers in the workspace")),
+                                   ("public", _l("Public: residents see it under 'what's on'"))]
 
 
 class ActivityDoneForm(FlaskForm):
