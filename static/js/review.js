@@ -64,6 +64,9 @@
   };
   legend.addTo(map);
 
+  // Folium sizes the map before our stylesheet has laid the frame out: measure again first.
+  map.invalidateSize();
+  map.options.zoomSnap = 0.25;  // a tall city in a wide frame: whole zoom steps leave it small
   if (layer.getLayers().length) { map.fitBounds(layer.getBounds(), { padding: [8, 8] }); }
   map.getContainer().setAttribute("aria-label", labels.map || "Map");
   map.getContainer().setAttribute("role", "region");
