@@ -11,7 +11,7 @@ AXE := $(VENV)/node/node_modules/axe-core/axe.min.js
 AXE_VERSION := 4.10.3
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run install test test-sqlite test-postgresql translations bench clean help
+.PHONY: run install test test-sqlite test-postgresql translations messages bench clean help
 
 help:
 	@echo "make run   - set up, migrate, load the demo district and serve on http://$(HOST):$(PORT)"
@@ -28,6 +28,12 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/activate
 translations: $(VENV)/.installed
 	@if compgen -G "community/translations/*/LC_MESSAGES/messages.po" >/dev/null; then \
 	  $(BIN)/pybabel compile -d community/translations -f -q; fi
+
+# Maintainers: collect new interface text into the catalogs after changing templates or code.
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F community/translations/babel.cfg -k _l -k lazy_gettext --no-location \
+	  --sort-output --project Buurtkracht -o community/translations/messages.pot .
+	$(BIN)/pybabel update -i community/translations/messages.pot -d community/translations --no-fuzzy-matching
 
 install: $(VENV)/.installed translations
 

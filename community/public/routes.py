@@ -30,9 +30,19 @@ def _search(template: str, **extra):
     return render_template(template, query=query, result=result, **context, **extra), status
 
 
+def _whats_on(days: int = 7):
+    """Public activities that workers planned, coming up in the next days."""
+    from datetime import datetime, timedelta
+    from ..scheduling import TZ
+    from ..services.activities import public_activities
+    start = datetime.now(TZ)
+    district = request.args.get("district") or None
+    return public_activities(start, start + timedelta(days=days), area_code=district)[:8]
+
+
 @bp.get("/")
 def home():
-    return _search("public/home.html", home_results=HOME_RESULTS)
+    return _search("public/home.html", home_results=HOME_RESULTS, activities=_whats_on())
 
 
 @bp.get("/initiatives")
