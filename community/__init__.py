@@ -59,6 +59,8 @@ def create_app(config: dict | None = None) -> Flask:
                                                     User.is_enabled.is_(True)))
 
     app.register_blueprint(public_bp)
+    from .api.routes import bp as api_bp
+    app.register_blueprint(api_bp)
     from .auth.routes import bp as auth_bp
     from .work.routes import bp as work_bp
     app.register_blueprint(auth_bp)
