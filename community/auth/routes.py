@@ -14,6 +14,13 @@ from .forms import LoginForm, LogoutForm, PasswordChangeForm, PasswordResetForm
 bp = Blueprint("auth", __name__)
 
 
+@bp.record_once
+def _configure_login(state):
+    # The login page itself says what to do; Flask-Login's English flash would only repeat it.
+    from ..extensions import login_manager
+    login_manager.login_message = None
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     form = LoginForm()

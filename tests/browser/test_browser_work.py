@@ -143,3 +143,14 @@ def test_forms_work_without_javascript(browser, live_server):
     page.wait_for_url(re.compile(r".*/work/activities/[0-9a-f-]{36}$"))
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     context.close()
+
+
+def test_axe_finds_nothing_serious_on_workspace_pages(page, live_server):
+    log_in(page, live_server, "coordinator@demo.buurtkracht.example")
+    report = {}
+    for path in ("/work/calendar", "/work/listings", "/work/stale", "/work/reports", "/work/review", "/work/me",
+                 "/work/export", "/work/feeds", "/work/users", "/work/users/new", "/work/places/new",
+                 "/work/initiatives/new", "/account/password"):
+        page.goto(live_server.url + path)
+        report[path] = [(v["id"], len(v["nodes"])) for v in run_axe(page)]
+    assert report == {path: [] for path in report}

@@ -52,10 +52,15 @@ def test_next_only_goes_to_our_own_paths(app, db, world, wclient, target, expect
     assert response.headers["Location"] == expected
 
 
-def test_anonymous_is_sent_to_login_with_next(app, db, world, wclient):
-    response = wclient.get("/work/calendar")
+def test_anonymous_is_sent_to_login_and_back_to_the_page(app, db, world, wclient):
+    response = wclient.get("/work/calendar?week=2030-01-07")
     assert response.status_code == 302
-    assert response.headers["Location"].startswith("/login?next=")
+    login_url = response.headers["Location"]
+    assert login_url.startswith("/login?next=")
+    html = wclient.get(login_url).get_data(as_text=True)
+    target = re.search(r'name="next" type="hidden" value="([^"]*)"', html).group(1).replace("&amp;", "&")
+    response = _login(wclient, "in@test.example", next=target)
+    assert response.headers["Location"] == "/work/calendar?week=2030-01-07"
 
 
 def test_throttle_per_account_refuses_even_the_right_password(app, db, world, wclient):
