@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import NotFound
 
 from .. import taxonomy
@@ -394,7 +395,9 @@ def export_csv(user, first_day: date, last_day: date, area_id=None) -> str:
     end = datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=TZ).astimezone(timezone.utc)
     query = (select(Activity).where(Activity.area_id.in_(allowed), Activity.status != "cancelled",
                                     Activity.starts_at >= start, Activity.starts_at < end)
-             .order_by(Activity.starts_at))
+             .order_by(Activity.starts_at)
+             .options(selectinload(Activity.area), selectinload(Activity.place), selectinload(Activity.room),
+                      selectinload(Activity.initiative)))
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(EXPORT_COLUMNS)

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import NotFound
 
 from .. import taxonomy
@@ -411,8 +412,11 @@ def listings_for(user, search: str = "") -> ListingOverview:
         orgs = [organisation] if organisation else []
         inits = sorted(organisation.initiatives, key=lambda i: key(i.name)) if organisation else []
         return ListingOverview([o for o in orgs if matches(o)], [i for i in inits if matches(i)], [])
-    orgs = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
-    inits = db.session.scalars(select(Initiative).order_by(Initiative.name)).all()
+    # Load the links to places up front: the scope of each listing comes from its places' areas.
+    inits = db.session.scalars(select(Initiative).order_by(Initiative.name)
+                               .options(selectinload(Initiative.locations))).all()
+    orgs = db.session.scalars(select(Organisation).order_by(Organisation.name)
+                              .options(selectinload(Organisation.initiatives))).all()
     places = db.session.scalars(select(MeetingPlace).order_by(MeetingPlace.name)).all()
     return ListingOverview(
         [o for o in orgs if matches(o) and can(user, "listing.edit_direct", organisation_scope(o))],
@@ -426,6 +430,7 @@ def stale_listings(user, months: int) -> list[Initiative]:
     cutoff = today() - timedelta(days=round(months * 30.44))
     query = (select(Initiative).where(Initiative.archived_at.is_(None),
                                       or_(Initiative.last_verified.is_(None), Initiative.last_verified < cutoff)))
+    query = query.options(selectinload(Initiative.locations), selectinload(Initiative.organisation))
     found = [i for i in db.session.scalars(query) if can(user, "listing.verify", initiative_scope(i))]
     return sorted(found, key=lambda i: (i.last_verified is not None, i.last_verified or date.min, key(i.name)))
 
