@@ -7,6 +7,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db
 from ..services import accounts
+from ..services.permissions import require
 from ..services.validation import Invalid
 from ..work.helpers import show_problems
 from .forms import LoginForm, LogoutForm, PasswordChangeForm, PasswordResetForm
@@ -61,6 +62,7 @@ def logout():
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 def change_password():
+    require(current_user, "account.password")
     form = PasswordChangeForm()
     if form.validate_on_submit():
         user = current_user._get_current_object()
