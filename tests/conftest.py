@@ -42,6 +42,20 @@ def app(backend, tmp_path):
 
 
 @pytest.fixture
+def demo_app(backend, tmp_path):
+    """An app whose database already holds the demo district (loaded once per run, then copied).
+
+    Use it instead of `app`: the `db` and `client` fixtures build a second, empty app.
+    """
+    from community.extensions import db
+    application, url = make_app(backend, tmp_path, demo=True)
+    with application.app_context():
+        yield application
+        db.session.remove()
+        backend.reset(url, db.engine)
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

@@ -35,10 +35,20 @@ class SqliteBackend:
             upgrade()
             db.engine.dispose()
 
-    def new_url(self) -> str:
+    def new_url(self, demo: bool = False) -> str:
         path = self.workdir / f"test-{uuid.uuid4().hex}.db"
-        shutil.copyfile(self.template, path)
+        shutil.copyfile(self._demo_template() if demo else self.template, path)
         return f"sqlite:///{path}"
+
+    def _demo_template(self) -> Path:
+        """The migrated template with the demo loaded once; copied for every test that wants it."""
+        demo = self.workdir / "demo-template.db"
+        if not demo.exists():
+            building = self.workdir / "demo-building.db"
+            shutil.copyfile(self.template, building)
+            _load_demo_into(f"sqlite:///{building}", self.workdir / "instance")
+            building.rename(demo)
+        return demo
 
     def reset(self, url: str, engine):
         engine.dispose()
@@ -56,6 +66,7 @@ class PostgresBackend:
     name = "postgresql"
 
     def __init__(self):
+        self._demo_ready = False
         self.dbname = f"buurtkracht_test_{uuid.uuid4().hex[:12]}"
         base = PG_ADMIN_URL.rsplit("/", 1)[0]
         self.url = f"{base}/{self.dbname}".replace("postgresql://", "postgresql+psycopg://", 1)
@@ -75,7 +86,17 @@ class PostgresBackend:
             upgrade()
             db.engine.dispose()
 
-    def new_url(self) -> str:
+    def new_url(self, demo: bool = False) -> str:
+        if demo:
+            # Recreate the test database from a copy that has the demo loaded (loaded once).
+            if not self._demo_ready:
+                with _pg_connect(PG_ADMIN_URL) as conn:
+                    conn.execute(f'CREATE DATABASE "{self.dbname}_demo" TEMPLATE "{self.dbname}"')
+                _load_demo_into(self.url + "_demo", None)
+                self._demo_ready = True
+            with _pg_connect(PG_ADMIN_URL) as conn:
+                conn.execute(f'DROP DATABASE "{self.dbname}" WITH (FORCE)')
+                conn.execute(f'CREATE DATABASE "{self.dbname}" TEMPLATE "{self.dbname}_demo"')
         return self.url
 
     def reset(self, url: str, engine):
@@ -89,14 +110,30 @@ class PostgresBackend:
         try:
             with _pg_connect(PG_ADMIN_URL) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{self.dbname}" WITH (FORCE)')
+                conn.execute(f'DROP DATABASE IF EXISTS "{self.dbname}_demo" WITH (FORCE)')
         except Exception:
             pass
 
 
 
-def make_app(backend, tmp_path, **config):
+def _load_demo_into(url: str, instance) -> None:
     from community import create_app
-    url = backend.new_url()
+    from community.demo import load_demo
+    from community.extensions import db
+    settings = {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "t"}
+    if instance:
+        settings["INSTANCE_PATH"] = str(instance)
+    app = create_app(settings)
+    with app.app_context():
+        load_demo()
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+
+
+def make_app(backend, tmp_path, demo: bool = False, **config):
+    from community import create_app
+    url = backend.new_url(demo=demo)
     settings = {"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test-secret",
                 "INSTANCE_PATH": str(Path(tmp_path) / "instance"), "RATELIMIT_STORAGE_URI": "memory://"}
     settings.update(config)

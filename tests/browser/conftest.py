@@ -27,13 +27,9 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def live_server(backend, tmp_path_factory):
     from tests.support import make_app
-    from community.demo import load_demo
     from community.extensions import db
     tmp = tmp_path_factory.mktemp("live")
-    app, url = make_app(backend, tmp, TESTING=False, BUURTKRACHT_TILE_URL="")
-    with app.app_context():
-        load_demo()
-        db.session.commit()
+    app, url = make_app(backend, tmp, demo=True, TESTING=False, BUURTKRACHT_TILE_URL="")
     port = _free_port()
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -123,7 +123,7 @@ def test_hostile_listing_fires_no_dialog(browser, live_server):
     from community.models import Initiative, InitiativeAtPlace, MeetingPlace, Organisation, Schedule
     from datetime import time
     hostile = ["<script>alert(1)</script>", '<img src=x onerror="alert(2)">', "${alert(3)}", "`alert(4)`",
-               "\" onmouseover=\"alert(5)\" x=\"", "</script><script>alert(7)</script>", "W" * 300,
+               "\" onmouseover=\"alert(5)\" x=\"", "</script><script>alert(7)</script>", "W" * 250,
                "\u202eنص من اليمين إلى اليسار"]
     with live_server.app.app_context():
         org = Organisation(name=hostile[0], languages=[])

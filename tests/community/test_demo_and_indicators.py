@@ -4,6 +4,8 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+
+from community.extensions import db
 from sqlalchemy import select
 
 from importing import counts, output, run_cli
@@ -22,12 +24,9 @@ def test_load_demo_twice_changes_nothing_the_second_time(app, db):
     assert "0 created, 0 updated" in second.output
 
 
-def test_demo_covers_every_code_and_is_flagged(app, db):
+def test_demo_covers_every_code_and_is_flagged(demo_app):
     from community import taxonomy
-    from community.demo import load_demo
     from community.models import Initiative, MeetingPlace, Organisation
-    load_demo()
-    db.session.commit()
     initiatives = db.session.scalars(select(Initiative)).all()
     for scheme, vocabulary in taxonomy.TERM_SCHEMES.items():
         if scheme == "language":
@@ -45,11 +44,8 @@ def test_demo_covers_every_code_and_is_flagged(app, db):
     assert all(p.area_code("district") for p in places)  # every place lies in a wijk
 
 
-def test_demo_is_deliberately_uneven(app, db):
-    from community.demo import load_demo
+def test_demo_is_deliberately_uneven(demo_app):
     from community.models import Initiative
-    load_demo()
-    db.session.commit()
     per_district: dict[str, list] = {}
     for init in db.session.scalars(select(Initiative).where(Initiative.status == "active")):
         for link in init.locations:
@@ -66,11 +62,9 @@ def test_demo_is_deliberately_uneven(app, db):
     assert not [i for i in per_district["44021W14"] if "elderly" in i.target_groups]
 
 
-def test_indicator_import_long_and_wide(app, db, tmp_path):
-    from community.demo import load_demo
+def test_indicator_import_long_and_wide(demo_app, tmp_path):
     from community.models import Area, IndicatorValue
-    load_demo()
-    db.session.commit()
+    app = demo_app
     wide = tmp_path / "wide.csv"
     wide.write_text("code;year;median_income;share_65_plus\n44021W01;2023;21.500,5;0,18\n44021W02;2023;19800;\n",
                     encoding="utf-8")
@@ -92,10 +86,8 @@ def test_indicator_import_long_and_wide(app, db, tmp_path):
     ("indicator,year,value\npopulation,2022,5\n", "missing required column 'area code'"),
     ("area_code,indicator,year,value\n44021W01,population,2022,5,9\n", "5 fields where the header has 4"),
 ])
-def test_indicator_import_refuses_bad_input(app, db, tmp_path, content, expected):
-    from community.demo import load_demo
-    load_demo()
-    db.session.commit()
+def test_indicator_import_refuses_bad_input(demo_app, tmp_path, content, expected):
+    app = demo_app
     path = tmp_path / "bad.csv"
     path.write_text(content, encoding="utf-8")
     before = counts(db)

@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 
 import pytest
+
+from community.extensions import db
 from jsonschema import Draft202012Validator
 
 
@@ -18,10 +20,8 @@ def _errors(validator, document):
     return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(document)]
 
 
-def test_every_demo_service_is_valid_hsds(app, db, client, schemas):
-    from community.demo import load_demo
-    load_demo()
-    db.session.commit()
+def test_every_demo_service_is_valid_hsds(demo_app, schemas):
+    client = demo_app.test_client()
     page = client.get("/api/hsds/services?per_page=500").get_json()
     assert page["total_items"] >= 60 and page["size"] == page["total_items"] and page["last_page"]
     for item in page["contents"]:
@@ -36,10 +36,8 @@ def test_every_demo_service_is_valid_hsds(app, db, client, schemas):
     assert one["id"] in {s["id"] for s in org["services"]}
 
 
-def test_schedules_and_attributes_carry_our_rules(app, db, client):
-    from community.demo import load_demo
-    load_demo()
-    db.session.commit()
+def test_schedules_and_attributes_carry_our_rules(demo_app):
+    client = demo_app.test_client()
     items = client.get("/api/hsds/services?per_page=500").get_json()["contents"]
     schedules = [s for i in items for sal in i["service_at_locations"] for s in sal["schedules"]]
     assert {s["freq"] for s in schedules} == {"WEEKLY", "MONTHLY"}

@@ -129,7 +129,7 @@ def test_invalid_polygon_is_repaired_and_counted(app, db, tmp_path):
     path = _write_geojson(tmp_path / "bowtie.geojson", [_feature("B1", "bow", bowtie)])
     result = run_cli(app, "import-areas", str(path), "--level", "district")
     assert result.exit_code == 0, output(result)
-    assert "1 invalid polygons were repaired" in result.output
+    assert "repaired 1 invalid geometry" in result.output
 
 
 def test_dry_run_writes_nothing(app, db, tmp_path):

@@ -5,6 +5,8 @@ import re
 from datetime import time
 
 import pytest
+
+from community.extensions import db
 from sqlalchemy import func, select
 
 HOSTILE = [
@@ -122,10 +124,8 @@ def test_language_switch_and_safe_next(client):
     assert client.get("/lang/xx").status_code == 404
 
 
-def test_demo_district_pages(client, app, db):
-    from community.demo import load_demo
-    load_demo()
-    db.session.commit()
+def test_demo_district_pages(demo_app):
+    client = demo_app.test_client()
     page = client.get("/areas/44021W04")
     assert page.status_code == 200 and b"Brugse Poort" in page.data
     guide = client.get("/areas/44021W04/guide")
