@@ -162,7 +162,10 @@ def split_area(geometry, parts: int, *, seed=0) -> list[Polygon | MultiPolygon]:
     # Work around the centre of the bounding box: squared Lambert coordinates
     # (1e10) would eat most of a double's precision in the half-plane equations.
     origin = np.array([(minx + maxx) / 2, (miny + maxy) / 2])
-    samples = _sample_inside(geometry, max(4000, 400 * parts), rng) - origin
+    samples = sample_points_inside(geometry, max(4000, 400 * parts), rng)
+    if len(np.unique(samples, axis=0)) < 10:
+        raise ValueError("geometry is too thin to sample points inside it")
+    samples = samples - origin
     centers, weights = _balanced_centers(samples, parts, rng)
 
     half_w, half_h = (maxx - minx) / 2, (maxy - miny) / 2
@@ -183,16 +186,20 @@ def split_area(geometry, parts: int, *, seed=0) -> list[Polygon | MultiPolygon]:
     return [pieces[i] for i in order]
 
 
-def _sample_inside(geometry, n: int, rng: np.random.Generator) -> np.ndarray:
-    """``n`` points uniformly distributed inside ``geometry`` (rejection sampling)."""
+def sample_points_inside(geometry, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` points uniformly inside ``geometry`` as an (n, 2) array (rejection sampling).
+
+    A sliver too thin to hit is topped up with its representative point, so callers always
+    get ``n`` points; callers that need spread (``split_area``) check for that themselves.
+    """
     minx, miny, maxx, maxy = geometry.bounds
     # Preparing builds an edge index once; every batch of tests then reuses it.
     shapely.prepare(geometry)
-    fill = geometry.area / max((maxx - minx) * (maxy - miny), 1e-300)
+    fill = max(geometry.area / max((maxx - minx) * (maxy - miny), 1e-300), 1e-3)
     found: list[np.ndarray] = []
     total = 0
-    for _ in range(100):
-        batch = int(min(2_000_000, (n - total) / max(fill, 1e-3) * 1.3 + 100))
+    for _ in range(200):
+        batch = int(min(1_000_000, (n - total) / fill * 1.3 + 50))
         x = rng.uniform(minx, maxx, batch)
         y = rng.uniform(miny, maxy, batch)
         inside = shapely.contains_xy(geometry, x, y)
@@ -200,10 +207,11 @@ def _sample_inside(geometry, n: int, rng: np.random.Generator) -> np.ndarray:
         total += int(inside.sum())
         if total >= n:
             break
-    pts = np.concatenate(found)[:n]
-    if len(pts) < 10:
-        raise ValueError("geometry is too thin to sample points inside it")
-    return pts
+    points = np.concatenate(found)[:n]
+    if len(points) < n:
+        spare = shapely.get_coordinates(geometry.representative_point())
+        points = np.concatenate([points, np.repeat(spare, n - len(points), axis=0)])
+    return points
 
 
 def _kmeans_pp(points: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:

@@ -25,7 +25,7 @@ import scipy.sparse as sp
 import shapely
 
 from .accessibility import cumulative_opportunities, gaussian, nearest_distance, pairs_within, two_step_fca
-from .areas import assign_points
+from .areas import assign_points, sample_points_inside
 from .crs import METRIC, WGS84, normalize_crs, to_wgs84
 from .distance import project_metric
 
@@ -94,7 +94,7 @@ def demand_points(
         else:
             n = int(min(max_points_per_area, max(1, math.ceil(population / residents_per_point))))
             rng = np.random.default_rng([zlib.crc32(str(code).encode("utf-8")), int(seed)])
-            xy = _sample_inside(geom, n, rng)
+            xy = sample_points_inside(geom, n, rng)
             source = "sampled"
         parts_area.append(np.full(len(xy), code, dtype=object))
         parts_pop.append(np.full(len(xy), population / len(xy)))
@@ -108,28 +108,6 @@ def demand_points(
         {"area_code": np.concatenate(parts_area), "population": np.concatenate(parts_pop),
          "source": np.concatenate(parts_source)},
         geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=METRIC)
-
-
-def _sample_inside(geometry, n: int, rng: np.random.Generator) -> np.ndarray:
-    """``n`` points uniformly inside ``geometry`` (rejection sampling in its bounding box)."""
-    minx, miny, maxx, maxy = geometry.bounds
-    shapely.prepare(geometry)
-    fill = max(geometry.area / max((maxx - minx) * (maxy - miny), 1e-300), 1e-3)
-    found, total = [], 0
-    for _ in range(200):
-        batch = int(min(1_000_000, (n - total) / fill * 1.3 + 50))
-        x = rng.uniform(minx, maxx, batch)
-        y = rng.uniform(miny, maxy, batch)
-        inside = shapely.contains_xy(geometry, x, y)
-        found.append(np.column_stack([x[inside], y[inside]]))
-        total += int(inside.sum())
-        if total >= n:
-            break
-    points = np.concatenate(found)[:n]
-    if len(points) < n:  # a sliver: fall back on a point that is surely inside
-        spare = shapely.get_coordinates(geometry.representative_point())
-        points = np.concatenate([points, np.repeat(spare, n - len(points), axis=0)])
-    return points
 
 
 # ---------------------------------------------------------------- access per point and per area
