@@ -2,12 +2,9 @@
 from __future__ import annotations
 
 
-def test_demo_story_in_the_review(app, db):
+def test_demo_story_in_the_review(demo_app):
     from flask import current_app
-    from community.demo import load_demo
     from community.services import coverage as svc
-    load_demo()
-    db.session.commit()
     with current_app.test_request_context("/?lang=en"):
         cov = svc.compute(svc.ReviewParams(level="district", distance=800))
         districts = cov.level("district")
