@@ -124,7 +124,7 @@ class RowReader:
                 else:
                     codes.append(code)
             out[field] = codes
-        if not out["working_models"] and "working_models" in self.mapping:
+        if "working_models" in self.mapping and not self.get(row, "working_models"):
             problem("working_models", "name at least one working model")
         for field, (vocabulary, default) in SINGLE.items():
             text = self.get(row, field)
