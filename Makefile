@@ -27,7 +27,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/activate
 
 translations: $(VENV)/.installed
 	@if compgen -G "community/translations/*/LC_MESSAGES/messages.po" >/dev/null; then \
-	  $(BIN)/pybabel compile -d community/translations -f -q; fi
+	  $(BIN)/pybabel compile -d community/translations -f >/dev/null; fi
 
 # Maintainers: collect new interface text into the catalogs after changing templates or code.
 messages: $(VENV)/.installed
