@@ -175,7 +175,10 @@ def fresh_request_client(app):
                 g.pop(name, None)
             return super().open(*args, **kwargs)
 
-    return FreshGClient(app, app.response_class, use_cookies=True)
+    client = FreshGClient(app, app.response_class, use_cookies=True)
+    # The assertions read the English messages (the msgids); Dutch is the default otherwise.
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
 
 
 @pytest.fixture
