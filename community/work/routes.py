@@ -504,6 +504,18 @@ def proposals():
                            entity_name=editing.entity_name)
 
 
+def audit_scope(user, entries) -> set:
+    overview = editing.listings_for(user)
+    mine = {o.id for o in overview.organisations + overview.initiatives + overview.places}
+    activity_ids = {e.entity_id for e in entries if e.entity_type == "activity"}
+    if activity_ids:
+        from ..models import Activity
+        from ..services.permissions import user_area_ids
+        mine |= set(db.session.scalars(select(Activity.id).where(Activity.id.in_(activity_ids),
+                                                                 Activity.area_id.in_(user_area_ids(user)))))
+    return mine
+
+
 @bp.get("/audit")
 @staff_required
 def audit_log():
@@ -512,10 +524,8 @@ def audit_log():
     entity = as_uuid(request.args.get("entity"))
     entries = audit.history(entity, 200) if entity else audit.recent(limit=100)
     if user.role != "admin":
-        # Only entries about what this user looks after.
-        overview = editing.listings_for(user)
-        mine = {o.id for o in overview.organisations + overview.initiatives + overview.places}
-        entries = [e for e in entries if e.entity_id in mine or e.user_id == user.id]
+        # Only entries about what this user looks after: listings and activities in their areas.
+        entries = [e for e in entries if e.user_id == user.id or e.entity_id in audit_scope(user, entries)]
     return render_template("work/audit.html", entries=entries)
 
 

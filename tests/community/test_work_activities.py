@@ -339,3 +339,15 @@ def test_missing_or_wrong_csrf_is_400_and_writes_nothing(app, db, world, wclient
     assert wclient.post(f"/work/activities/{world.a1.id}/cancel", data={"csrf_token": token} if token else {}).status_code == 400
     db.session.expire_all()
     assert _count(db, Activity) == before and world.a1.status == "planned"
+
+
+def test_audit_log_page_shows_changes_in_my_districts_only(app, db, world, wclient):
+    from tests.community.workspace import fresh_request_client
+    as_user(wclient, world.users["worker_in"])
+    post(wclient, f"/work/activities/{world.a1.id}/cancel")
+    colleague = fresh_request_client(app)
+    as_user(colleague, world.users["coordinator"])
+    assert "activity · cancel" in text_of(colleague.get("/work/audit"))
+    outsider = fresh_request_client(app)
+    as_user(outsider, world.users["worker_out"])
+    assert "activity · cancel" not in text_of(outsider.get("/work/audit"))

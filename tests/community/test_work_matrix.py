@@ -176,6 +176,8 @@ WRITES = [
      MANAGERS, lambda db, w: db.session.get(_models().User, w.users["worker_in"].id).reset_token_hash, {}),
     ("make a calendar link", lambda w: "/work/feeds", lambda w: {"area": ""}, WORKERS,
      lambda db, w: _count(db, _models().FeedToken), {}),
+    ("revoke worker_in's calendar link (only its owner)", lambda w: f"/work/feeds/{w.feed1.token}/revoke",
+     lambda w: {}, {"worker_in"}, lambda db, w: _count(db, _models().FeedToken), {}),
 ]
 
 

@@ -44,6 +44,7 @@ class World:
     users: dict
     report1: object
     cr1: object
+    feed1: object
 
 
 def local(day: date, hh: int, mm: int = 0) -> datetime:
@@ -56,7 +57,7 @@ def build_world(db) -> World:
 
     O1 runs I1 at P1, O2 runs I2 at P2. Activity A1 in R1 (D1), A2 in R2 (D2), both tomorrow 14-16.
     """
-    from community.models import (Activity, Area, ChangeRequest, Initiative, InitiativeAtPlace, MeetingPlace,
+    from community.models import (Activity, Area, ChangeRequest, FeedToken, Initiative, InitiativeAtPlace, MeetingPlace,
                                   Organisation, OutdatedReport, Room, User, UserArea)
     from community.services.areas import assign_places
 
@@ -113,9 +114,10 @@ def build_world(db) -> World:
     db.session.flush()
     cr1 = ChangeRequest(entity_type="initiative", entity_id=i1.id, organisation_id=o1.id,
                         proposed={"price": "1 euro"}, original={"price": ""}, submitted_by_id=users["editor_this"].id)
-    db.session.add(cr1)
+    feed1 = FeedToken(token="0" * 64, user_id=users["worker_in"].id)  # a stored hash, not a usable token
+    db.session.add_all([cr1, feed1])
     db.session.commit()
-    return World(m, d1, d2, p1, p2, p1.rooms[0], p2.rooms[0], o1, o2, i1, i2, a1, a2, users, report1, cr1)
+    return World(m, d1, d2, p1, p2, p1.rooms[0], p2.rooms[0], o1, o2, i1, i2, a1, a2, users, report1, cr1, feed1)
 
 
 @pytest.fixture
