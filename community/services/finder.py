@@ -2,18 +2,22 @@
 from __future__ import annotations
 
 import re
+import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import numpy as np
 from flask_babel import gettext as _
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, func, or_, select
 
-from geo.distance import distances_m, walking_minutes
+from geo.crs import METRIC, to_wgs84
+from geo.distance import distances_m, project_metric, walking_minutes
 from .. import taxonomy
 from ..extensions import db
-from ..models import Area, Initiative, InitiativeAtPlace, InitiativeTerm, MeetingPlace, Organisation, PlaceArea
-from ..scheduling import TZ, is_in_week, is_on, matches_slot, next_session
+from ..models import (Area, Initiative, InitiativeAtPlace, InitiativeTerm, MeetingPlace, Organisation, PlaceArea,
+                      Schedule)
+from ..scheduling import TZ, Recurrence, is_in_week, is_on, matches_slot, next_session
 from .geocoding import Location, resolve_near
 from .public import VISIBLE_STATUSES, Listing
 
@@ -159,12 +163,88 @@ def parse_query(args) -> FinderQuery:
     return FinderQuery(**values)
 
 
+@dataclass(slots=True)
+class Match:
+    """One listing that passed the filters, as plain values: enough to sort it and draw it on the map.
+
+    The finder works on these and loads the full objects (Listing) only for the listings a page
+    shows: with thousands of offers, loading every initiative, place and schedule as ORM objects
+    took most of the page's time.
+    """
+
+    link_id: uuid.UUID
+    initiative_id: uuid.UUID
+    name: str
+    cost: str
+    childcare: str
+    place_name: str
+    latitude: float
+    longitude: float
+    next_start: datetime | None = None
+    distance_m: float | None = None
+    walk_min: int | None = None
+    working_model: str | None = None  # the first working model (by code), for the map's colour
+
+
+class Listings(Sequence):
+    """The result's listings in order; a Listing (with its ORM objects) is loaded when asked for."""
+
+    CHUNK = 500  # ids per IN (...), well under every database's parameter limit
+
+    def __init__(self, matches: list[Match]):
+        self.matches = matches
+        self._loaded: dict[int, Listing] = {}
+
+    def __len__(self) -> int:
+        return len(self.matches)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            wanted = range(len(self.matches))[index]
+            self._load(wanted)
+            return [self._loaded[i] for i in wanted if i in self._loaded]
+        i = range(len(self.matches))[index]
+        self._load([i])
+        return self._loaded[i]
+
+    def __iter__(self):
+        for start in range(0, len(self.matches), self.CHUNK):
+            yield from self[start:start + self.CHUNK]
+
+    def __repr__(self) -> str:
+        return f"<Listings {len(self.matches)}, {len(self._loaded)} loaded>"
+
+    def _load(self, indices) -> None:
+        missing = [i for i in indices if i not in self._loaded]
+        for start in range(0, len(missing), self.CHUNK):
+            chunk = missing[start:start + self.CHUNK]
+            rows = db.session.execute(
+                select(Initiative, InitiativeAtPlace, MeetingPlace)
+                .join(InitiativeAtPlace, InitiativeAtPlace.initiative_id == Initiative.id)
+                .join(MeetingPlace, MeetingPlace.id == InitiativeAtPlace.place_id)
+                .where(InitiativeAtPlace.id.in_([self.matches[i].link_id for i in chunk]))).all()
+            by_link = {link.id: (initiative, link, place) for initiative, link, place in rows}
+            for i in chunk:
+                match = self.matches[i]
+                if match.link_id not in by_link:  # removed since the search; nothing to show
+                    continue
+                initiative, link, place = by_link[match.link_id]
+                item = Listing(initiative, place, link, match.next_start, match.distance_m)
+                if match.walk_min is not None:
+                    item.extra["walk_min"] = match.walk_min
+                self._loaded[i] = item
+
+
 @dataclass
 class FinderResult:
     query: FinderQuery
-    listings: list[Listing]
+    listings: Listings
     location: Location | None = None
     relax: list[tuple[str, int]] = field(default_factory=list)  # filter name -> results without it
+
+    @property
+    def matches(self) -> list[Match]:
+        return self.listings.matches
 
     @property
     def total(self) -> int:
@@ -179,17 +259,35 @@ class FinderResult:
         return max(1, -(-self.total // PAGE_SIZE))
 
 
-def _sql_candidates(query: FinderQuery):
-    """Rows (initiative, link, place) passing every filter SQL can answer, as plain indexed queries."""
-    stmt = (select(Initiative, InitiativeAtPlace, MeetingPlace)
-            .join(InitiativeAtPlace, InitiativeAtPlace.initiative_id == Initiative.id)
-            .join(MeetingPlace, MeetingPlace.id == InitiativeAtPlace.place_id)
-            .where(Initiative.archived_at.is_(None), MeetingPlace.archived_at.is_(None),
-                   Initiative.status.in_(VISIBLE_STATUSES)))
+def _near_box(location: Location, radius: float) -> tuple[float, float, float, float]:
+    """(min lon, min lat, max lon, max lat) around every point within `radius` metres (EPSG:31370).
+
+    The square of side 2 x radius around the origin in Lambert 72 holds the circle; its outline,
+    taken back to WGS 84 at 64 points a side plus a margin of 0.001 degree (70 to 110 m), holds
+    the square. So the box only narrows the rows read; distances_m still decides, as before.
+    """
+    ox, oy = project_metric(location.longitude, location.latitude)
+    ox, oy = float(ox), float(oy)
+    steps = np.linspace(-radius, radius, 65)
+    edge = np.full_like(steps, radius)
+    xs = ox + np.concatenate([steps, steps, -edge, edge])
+    ys = oy + np.concatenate([-edge, edge, steps, steps])
+    lons, lats = to_wgs84(xs, ys, METRIC)
+    margin = 0.001
+    return (float(lons.min()) - margin, float(lats.min()) - margin,
+            float(lons.max()) + margin, float(lats.max()) + margin)
+
+
+def _filtered(stmt, query: FinderQuery, box: tuple[float, float, float, float] | None):
+    """Add every filter SQL can answer to a statement that joins initiative, link and place."""
+    stmt = stmt.where(Initiative.archived_at.is_(None), MeetingPlace.archived_at.is_(None),
+                      Initiative.status.in_(VISIBLE_STATUSES))
+    # Sub-filters are uncorrelated IN (SELECT ...) or a join: SQLite ran the correlated EXISTS we
+    # had once per candidate row (100 ms for a district over 5,000 listings).
     if query.text:
         like = f"%{query.text.lower()}%"
-        org_match = exists().where(Organisation.id == Initiative.organisation_id,
-                                   func.lower(Organisation.name).like(like))
+        org_match = Initiative.organisation_id.in_(
+            select(Organisation.id).where(func.lower(Organisation.name).like(like)))
         stmt = stmt.where(or_(func.lower(Initiative.name).like(like),
                               func.lower(Initiative.description).like(like),
                               func.lower(MeetingPlace.name).like(like),
@@ -198,9 +296,9 @@ def _sql_candidates(query: FinderQuery):
         codes = getattr(query, name)
         if codes:
             # Any of the chosen codes (a resident ticking Arabic and French wants either).
-            stmt = stmt.where(exists().where(InitiativeTerm.initiative_id == Initiative.id,
-                                             InitiativeTerm.scheme == scheme,
-                                             InitiativeTerm.code.in_(codes)))
+            stmt = stmt.where(Initiative.id.in_(
+                select(InitiativeTerm.initiative_id).where(InitiativeTerm.scheme == scheme,
+                                                           InitiativeTerm.code.in_(codes))))
     if query.cost == "free":
         stmt = stmt.where(Initiative.cost == "free")
     elif query.cost == "low":
@@ -213,13 +311,65 @@ def _sql_candidates(query: FinderQuery):
     if query.noreg:
         stmt = stmt.where(Initiative.registration_required.is_(False))
     if query.district:
-        stmt = stmt.where(exists().where(PlaceArea.place_id == MeetingPlace.id, PlaceArea.area_id == Area.id,
-                                         Area.code == query.district))
-    return db.session.execute(stmt.order_by(Initiative.name, MeetingPlace.name)).all()
+        # A join, not IN (...): SQLite would probe every initiative's links with each place of the
+        # list. A place has one row per level in place_area, so the join adds no duplicates.
+        district = select(Area.id).where(Area.code == query.district).scalar_subquery()
+        stmt = stmt.join(PlaceArea, and_(PlaceArea.place_id == MeetingPlace.id, PlaceArea.area_id == district))
+    if box is not None:
+        min_lon, min_lat, max_lon, max_lat = box
+        stmt = stmt.where(MeetingPlace.latitude.between(min_lat, max_lat),
+                          MeetingPlace.longitude.between(min_lon, max_lon))
+    return stmt
 
 
-def _passes_time(query: FinderQuery, location: InitiativeAtPlace, now: datetime) -> bool:
-    rules = [s.recurrence() for s in location.schedules]
+def _joined(*columns):
+    return (select(*columns).select_from(Initiative)
+            .join(InitiativeAtPlace, InitiativeAtPlace.initiative_id == Initiative.id)
+            .join(MeetingPlace, MeetingPlace.id == InitiativeAtPlace.place_id))
+
+
+def _sql_candidates(query: FinderQuery, box=None) -> tuple[list[Match], dict]:
+    """Listings passing every filter SQL can answer, as plain rows, and their schedules' rules.
+
+    Returns the matches (by initiative name, then place name) and link id -> [Recurrence].
+    Schedules and working models are read with the same filters as a subquery: one query each.
+    """
+    rows = db.session.execute(_filtered(_joined(
+        InitiativeAtPlace.id, Initiative.id, Initiative.name, Initiative.cost, Initiative.childcare,
+        MeetingPlace.name, MeetingPlace.latitude, MeetingPlace.longitude), query, box)
+        .order_by(Initiative.name, MeetingPlace.name)).all()
+    matches = [Match(*row) for row in rows]
+    links = _filtered(_joined(InitiativeAtPlace.id), query, box)
+    schedules = db.session.execute(
+        select(Schedule.location_id, Schedule.frequency, Schedule.weekdays, Schedule.start_time,
+               Schedule.end_time, Schedule.nth, Schedule.on_date, Schedule.valid_from, Schedule.valid_until)
+        .where(Schedule.location_id.in_(links.scalar_subquery()))).all()
+    rules: dict = {}
+    known: dict = {}  # many offers share a rule: build each Recurrence once
+    for link_id, *values in schedules:
+        values = tuple(values)
+        if values not in known:
+            frequency, weekdays, start, end, nth, on_date, valid_from, valid_until = values
+            # As Schedule.recurrence() builds it from the same columns.
+            known[values] = Recurrence(
+                frequency=frequency, start_time=start, end_time=end,
+                weekdays=tuple(int(d) for d in weekdays.split(",") if d.strip() != ""), nth=nth,
+                on_date=on_date, valid_from=valid_from, valid_until=valid_until)
+        rules.setdefault(link_id, []).append(known[values])
+    initiatives = _filtered(_joined(Initiative.id), query, box)
+    models: dict = {}
+    for initiative_id, code in db.session.execute(
+            select(InitiativeTerm.initiative_id, InitiativeTerm.code)
+            .where(InitiativeTerm.scheme == "working_model",
+                   InitiativeTerm.initiative_id.in_(initiatives.scalar_subquery()))):
+        models.setdefault(initiative_id, []).append(code)
+    for match in matches:
+        # As Initiative.working_models[0]: the codes sorted in Python.
+        match.working_model = min(models.get(match.initiative_id, ()), default=None)
+    return matches, rules
+
+
+def _passes_time(query: FinderQuery, rules: list, now: datetime) -> bool:
     if query.day is not None or query.part:
         if not any(matches_slot(r, query.day, query.part or None) for r in rules):
             return False
@@ -230,29 +380,44 @@ def _passes_time(query: FinderQuery, location: InitiativeAtPlace, now: datetime)
     return True
 
 
-def _listings(query: FinderQuery, location: Location | None, now: datetime) -> list[Listing]:
-    rows = _sql_candidates(query)
-    listings = []
-    for initiative, link, place in rows:
-        if not _passes_time(query, link, now):
-            continue
-        starts = [s.start for s in (next_session(sch.recurrence(), now) for sch in link.schedules) if s]
-        listings.append(Listing(initiative, place, link, min(starts, default=None)))
-    if location is not None and listings:
-        lons = np.array([item.place.longitude for item in listings])
-        lats = np.array([item.place.latitude for item in listings])
+def _listings(query: FinderQuery, location: Location | None, now: datetime) -> list[Match]:
+    box = _near_box(location, query.radius) if location is not None else None
+    candidates, rules = _sql_candidates(query, box)
+    timed = query.day is not None or bool(query.part) or bool(query.when)
+    passes: dict = {}
+    next_start: dict = {}
+    matches = []
+    for match in candidates:
+        link_rules = tuple(rules.get(match.link_id, ()))
+        if timed:
+            if link_rules not in passes:
+                passes[link_rules] = _passes_time(query, link_rules, now)
+            if not passes[link_rules]:
+                continue
+        starts = []
+        for rule in link_rules:
+            if rule not in next_start:
+                session = next_session(rule, now)
+                next_start[rule] = session.start if session else None
+            if next_start[rule] is not None:
+                starts.append(next_start[rule])
+        match.next_start = min(starts, default=None)
+        matches.append(match)
+    if location is not None and matches:
+        lons = np.array([match.longitude for match in matches])
+        lats = np.array([match.latitude for match in matches])
         distances = distances_m(location.longitude, location.latitude, lons, lats)
         kept = []
-        for item, distance in zip(listings, distances):
+        for match, distance in zip(matches, distances):
             if distance <= query.radius:
-                item.distance_m = float(distance)
-                item.extra["walk_min"] = walking_minutes(float(distance))
-                kept.append(item)
-        kept.sort(key=lambda item: item.distance_m)
+                match.distance_m = float(distance)
+                match.walk_min = walking_minutes(float(distance))
+                kept.append(match)
+        kept.sort(key=lambda match: match.distance_m)
         return kept
     far_future = datetime.max.replace(tzinfo=TZ)
-    listings.sort(key=lambda item: (item.next_start or far_future, item.initiative.name.lower()))
-    return listings
+    matches.sort(key=lambda match: (match.next_start or far_future, match.name.lower()))
+    return matches
 
 
 def find(query: FinderQuery, now: datetime | None = None) -> FinderResult:
@@ -261,7 +426,7 @@ def find(query: FinderQuery, now: datetime | None = None) -> FinderResult:
     if query.near:
         location = resolve_near(query.near)  # raises BadQuery when it cannot be found
     listings = _listings(query, location, now)
-    result = FinderResult(query=query, listings=listings, location=location)
+    result = FinderResult(query=query, listings=Listings(listings), location=location)
     if not listings and query.active_filters():
         # Tell the resident which single filter to drop to see something.
         for name in query.active_filters():
