@@ -45,11 +45,47 @@ def next_start_of(location: InitiativeAtPlace, now: datetime | None = None) -> d
     return min(starts, default=None)
 
 
-def map_data(listings: list[Listing], *, areas: dict | None = None, location=None) -> dict:
-    """Plain data for the map script; the script sets all text as text, never as HTML."""
+def _marker_values(item) -> tuple:
+    """(lat, lon, place name, initiative name, first working model, free, children welcome,
+    next start, initiative id) of a Listing, or of a finder Match (the same values, unloaded)."""
+    if isinstance(item, Listing):
+        initiative, place = item.initiative, item.place
+        models = initiative.working_models
+        return (place.latitude, place.longitude, place.name, initiative.name, models[0] if models else None,
+                initiative.cost, initiative.childcare, item.next_start, initiative.id)
+    return (item.latitude, item.longitude, item.place_name, item.name, item.working_model, item.cost,
+            item.childcare, item.next_start, item.initiative_id)
+
+
+def map_data(listings, *, areas: dict | None = None, location=None) -> dict:
+    """Plain data for the map script; the script sets all text as text, never as HTML.
+
+    A finder page can carry thousands of markers, so what many share is sent once: "places" holds
+    each meeting place as [lat, lon, name] and "texts" each "Next: ..." text; a marker names its
+    place and its text by index ("next" is -1 when there is no next session). `listings` holds
+    Listing objects or finder matches.
+    """
     from ..maps import MODEL_STYLE
     from ..templating import current_locale
     locale = current_locale()
+    places: dict[tuple, int] = {}
+    texts: dict = {}
+    text_index: dict = {}  # next start -> index in texts, so each time is formatted once
+    rows = []
+    for item in listings:
+        lat, lon, place, name, model, cost, childcare, next_start, initiative_id = _marker_values(item)
+        place_key = (round(lat, 5), round(lon, 5), place)
+        place_index = places.setdefault(place_key, len(places))
+        if next_start is None:
+            text = -1
+        else:
+            if next_start not in text_index:
+                words = gettext("Next: %(when)s", when=format_datetime(next_start, "EEE d MMM, HH:mm"))
+                text_index[next_start] = texts.setdefault(words, len(texts))
+            text = text_index[next_start]
+        rows.append({"name": name, "place": place_index, "models": [model] if model else [],
+                     "free": cost == "free", "childcare": childcare in ("children_welcome", "childcare_provided"),
+                     "next": text, "id": str(initiative_id)})
     return {
         "styles": MODEL_STYLE,
         "legend": [{"code": c, "colour": col, "letter": letter,
@@ -61,16 +97,9 @@ def map_data(listings: list[Listing], *, areas: dict | None = None, location=Non
         "areas": areas or {"type": "FeatureCollection", "features": []},
         "center": ({"lat": location.latitude, "lon": location.longitude} if location else None),
         "detail_base": url_for("public.initiatives") + "/",
-        "markers": [{
-            "lat": round(item.place.latitude, 5), "lon": round(item.place.longitude, 5),
-            "name": item.initiative.name, "place": item.place.name,
-            "models": item.initiative.working_models[:1],
-            "free": item.initiative.cost == "free",
-            "childcare": item.initiative.childcare in ("children_welcome", "childcare_provided"),
-            "next_text": (gettext("Next: %(when)s", when=format_datetime(item.next_start, "EEE d MMM, HH:mm"))
-                          if item.next_start else None),
-            "id": str(item.initiative.id),
-        } for item in listings]}
+        "places": [list(key) for key in places],
+        "texts": list(texts),
+        "markers": rows}
 
 
 _AREAS_CACHE: dict = {}
@@ -97,7 +126,8 @@ def areas_geojson(level: str = "district") -> dict:
 
 
 def finder_context(query, result) -> dict:
-    listings = result.listings if result else []
+    # The finder's matches: plain values, so the map does not load thousands of objects.
+    listings = result.matches if result else []
     districts = db.session.execute(select(Area.code, Area.name).where(Area.level == "district")
                                    .order_by(Area.name)).all()
     return {"map": _map(), "districts": districts,

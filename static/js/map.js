@@ -33,39 +33,53 @@
     ? L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 45 })
     : L.layerGroup();
   var bounds = [];
-  (data.markers || []).forEach(function (m) {
-    var model = (m.models && m.models[0]) || "location";
-    var style = styles[model] || ["#000000", "?"];
-    var icon = L.divIcon({
-      className: "bk-marker",
-      html: "",
-      iconSize: [28, 28],
-      iconAnchor: [14, 14],
-      popupAnchor: [0, -12]
-    });
-    var marker = L.marker([m.lat, m.lon], { icon: icon, title: m.name, alt: m.name, keyboard: true });
+  // Each meeting place and each "Next: ..." text comes once; markers name them by index
+  // (see community.services.public.map_data).
+  var places = data.places || [];
+  var texts = data.texts || [];
+  // One icon for all markers: Leaflet makes a new element from it for each marker it shows.
+  var icon = L.divIcon({
+    className: "bk-marker",
+    html: "",
+    iconSize: [28, 28],
+    iconAnchor: [14, 14],
+    popupAnchor: [0, -12]
+  });
+
+  function popupContent(name, placeName, nextText, free, childcare, id) {
+    var popup = el("div", "bk-popup");
+    var link = el("a", "bk-popup-title", name);
+    link.href = data.detail_base + id;
+    popup.appendChild(link);
+    popup.appendChild(el("div", "bk-popup-place", placeName));
+    if (nextText) { popup.appendChild(el("div", "bk-popup-next", nextText)); }
+    var marks = [];
+    if (free) { marks.push(labels.free || "free"); }
+    if (childcare) { marks.push(labels.childcare || "children welcome"); }
+    if (marks.length) { popup.appendChild(el("div", "bk-popup-marks", marks.join(" · "))); }
+    return popup;
+  }
+
+  function addMarker(m) {
+    var place = places[m.place];
+    var name = m.name;
+    var style = styles[(m.models && m.models[0]) || "location"] || ["#000000", "?"];
+    var nextText = m.next >= 0 ? texts[m.next] : null;
+    var marker = L.marker([place[0], place[1]], { icon: icon, title: name, alt: name, keyboard: true });
     marker.on("add", function () {
       var node = marker.getElement();
       if (node && !node.firstChild) {
         node.style.background = style[0];
         node.appendChild(el("span", "bk-marker-letter", style[1]));
-        node.setAttribute("aria-label", m.name);
+        node.setAttribute("aria-label", name);
       }
     });
-    var popup = el("div", "bk-popup");
-    var link = el("a", "bk-popup-title", m.name);
-    link.href = m.url || (data.detail_base + m.id);
-    popup.appendChild(link);
-    popup.appendChild(el("div", "bk-popup-place", m.place));
-    if (m.next_text) { popup.appendChild(el("div", "bk-popup-next", m.next_text)); }
-    var marks = [];
-    if (m.free) { marks.push(labels.free || "free"); }
-    if (m.childcare) { marks.push(labels.childcare || "children welcome"); }
-    if (marks.length) { popup.appendChild(el("div", "bk-popup-marks", marks.join(" · "))); }
-    marker.bindPopup(popup);
+    // The popup is built when it opens: thousands of markers need no popup until one is clicked.
+    marker.bindPopup(function () { return popupContent(name, place[2], nextText, m.free, m.childcare, m.id); });
     cluster.addLayer(marker);
-    bounds.push([m.lat, m.lon]);
-  });
+    bounds.push([place[0], place[1]]);
+  }
+  (data.markers || []).forEach(addMarker);
   map.addLayer(cluster);
 
   if (data.legend && data.legend.length) {
