@@ -14,11 +14,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def select_locale() -> str:
+    from flask import current_app
     languages = ("nl", "fr", "en")
     wanted = request.args.get("lang") or request.cookies.get("lang")
     if wanted in languages:
         return wanted
-    return request.accept_languages.best_match(languages) or "nl"
+    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def create_app(config: dict | None = None) -> Flask:

@@ -134,7 +134,10 @@ def _load_demo_into(url: str, instance) -> None:
 def make_app(backend, tmp_path, demo: bool = False, **config):
     from community import create_app
     url = backend.new_url(demo=demo)
+    # Tests read the English source text unless they ask for a language (?lang=nl, a browser
+    # locale); test_default_language_is_dutch checks the real default.
     settings = {"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test-secret",
+                "BABEL_DEFAULT_LOCALE": "en",
                 "INSTANCE_PATH": str(Path(tmp_path) / "instance"), "RATELIMIT_STORAGE_URI": "memory://"}
     settings.update(config)
     return create_app(settings), url

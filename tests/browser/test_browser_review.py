@@ -20,6 +20,7 @@ def log_in(page, live_server):
 
 
 def test_coordinator_reviews_coverage_from_map_to_printed_report(page, live_server, tmp_path):
+    page.goto(live_server.url + "/lang/en?next=/")  # the texts below are the English ones
     page.goto(live_server.url + "/review/")
     assert "/login" in page.url  # not public by default
     log_in(page, live_server)

@@ -104,3 +104,16 @@ def test_unknown_page_is_a_friendly_404(client):
 def test_pages_send_a_content_security_policy(client):
     response = client.get("/healthz")
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+def test_default_language_is_dutch_and_french_and_english_are_offered(tmp_path):
+    from community import create_app
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'l.db'}",
+                      "INSTANCE_PATH": str(tmp_path / "i"), "SECRET_KEY": "t"})
+    from flask_migrate import upgrade
+    with app.app_context():
+        upgrade()
+    client = app.test_client()
+    assert b"Pagina niet gevonden" in client.get("/no-such-page").data
+    assert b"Page introuvable" in client.get("/no-such-page?lang=fr").data
+    assert b"Page not found" in client.get("/no-such-page", headers={"Accept-Language": "en-GB"}).data
