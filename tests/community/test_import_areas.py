@@ -13,6 +13,10 @@ from sqlalchemy import select
 from importing import counts, output, run_cli
 
 GHENT_BOX = box(3.70, 51.03, 3.74, 51.06)
+# Writing test Shapefiles: their 10-character field names and missing .prj are the point.
+pytestmark = pytest.mark.filterwarnings("ignore:Column names longer:UserWarning",
+                                        "ignore:Normalized/laundered field name:RuntimeWarning",
+                                        "ignore:'crs' was not provided:UserWarning")
 
 
 def _write_geojson(path, features):
