@@ -280,8 +280,12 @@ def _near_box(location: Location, radius: float) -> tuple[float, float, float, f
 
 def _filtered(stmt, query: FinderQuery, box: tuple[float, float, float, float] | None):
     """Add every filter SQL can answer to a statement that joins initiative, link and place."""
+    # With a box, `status || ''` keeps SQLite (which has no statistics here) from walking every
+    # initiative through the status index, which nearly all share; it then reads only the
+    # places in the box through the longitude index (100 ms -> 20 ms over 50,000 listings).
+    status = Initiative.status + "" if box is not None else Initiative.status
     stmt = stmt.where(Initiative.archived_at.is_(None), MeetingPlace.archived_at.is_(None),
-                      Initiative.status.in_(VISIBLE_STATUSES))
+                      status.in_(VISIBLE_STATUSES))
     # Sub-filters are uncorrelated IN (SELECT ...) or a join: SQLite ran the correlated EXISTS we
     # had once per candidate row (100 ms for a district over 5,000 listings).
     if query.text:
