@@ -10,6 +10,9 @@ DEFAULT_TILE_ATTRIBUTION = (
     '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
 )
 
+DEFAULT_AREAS_ATTRIBUTION = ("Wijken: © gemeentebesturen, verzameld door Data & Analyse van de Vlaamse "
+                             "provincies (Modellicentie Gratis Hergebruik)")
+
 
 def _bool(value: str | None, default: bool = False) -> bool:
     if value is None:
@@ -58,6 +61,9 @@ def from_environment(instance_path: str) -> dict:
         "BUURTKRACHT_TILE_ATTRIBUTION": os.environ.get(
             "BUURTKRACHT_TILE_ATTRIBUTION", DEFAULT_TILE_ATTRIBUTION
         ),
+        "BUURTKRACHT_AREAS_ATTRIBUTION": os.environ.get("BUURTKRACHT_AREAS_ATTRIBUTION", DEFAULT_AREAS_ATTRIBUTION),
+        # Static files (Leaflet, our CSS and scripts) may be reused for an hour without asking.
+        "SEND_FILE_MAX_AGE_DEFAULT": int(os.environ.get("BUURTKRACHT_STATIC_MAX_AGE", "3600")),
         "BUURTKRACHT_STALE_MONTHS": int(os.environ.get("BUURTKRACHT_STALE_MONTHS", "12")),
         "BUURTKRACHT_REVIEW_PUBLIC": _bool(os.environ.get("BUURTKRACHT_REVIEW_PUBLIC")),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import json
+
 import folium
 from flask import current_app, url_for
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 # Colour per working model: distinguishable in colour-blind palettes (Okabe-Ito) plus a letter,
 # so colour is never the only cue.
@@ -41,7 +43,12 @@ def base_map(*, center: tuple[float, float] = (51.054, 3.725), zoom: int = 12) -
                          max_zoom=19, name="tiles").add_to(m)
     root = m.get_root()
     root.render()
+    script = root.script.render()
+    boundaries = current_app.config.get("BUURTKRACHT_AREAS_ATTRIBUTION")
+    if boundaries:
+        # The licence of the district boundaries asks for attribution on the map itself.
+        script += f"\n{m.get_name()}.attributionControl.addAttribution({json.dumps(str(escape(boundaries)))});\n"
     # The generated markup and script contain only our own configuration (centre, zoom, the
-    # tile URL from the operator's environment); no listing text goes through folium.
-    return MapParts(name=m.get_name(), html=Markup(root.html.render()),
-                    script=Markup(root.script.render()))
+    # tile URL and attributions from the operator's environment); no listing text goes
+    # through folium.
+    return MapParts(name=m.get_name(), html=Markup(root.html.render()), script=Markup(script))

@@ -34,6 +34,7 @@ def test_markers_appear_and_a_filter_narrows_map_and_list_alike(page, live_serve
     total = int(re.search(r"\d+", heading).group())
     assert all_markers == total > 60
     assert page.locator(".leaflet-marker-icon").count() > 0
+    assert "Modellicentie Gratis Hergebruik" in page.locator(".leaflet-control-attribution").inner_text()
     page.goto(live_server.url + "/?cost=free&childcare=1")
     page.wait_for_selector("html.map-ready", state="attached")
     narrowed = int(re.search(r"\d+", page.locator("#results-heading").inner_text()).group())
