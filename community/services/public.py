@@ -195,13 +195,10 @@ def area_context(area: Area) -> dict:
     children = db.session.scalars(select(Area).where(Area.parent_id == area.id).order_by(Area.name)).all()
     context = {"area": area, "listings": listings, "children": children, "map": _map(),
                "map_data": map_data(listings, areas=_area_feature(area))}
-    try:
-        from .activities import public_activities
-        from datetime import timedelta
-        start = datetime.now(TZ)
-        context["activities"] = public_activities(start, start + timedelta(days=31), area_code=area.code)
-    except ImportError:  # the workspace's activity log is optional for this page
-        context["activities"] = []
+    from datetime import timedelta
+    from .activities import public_activities
+    start = datetime.now(TZ)
+    context["activities"] = public_activities(start, start + timedelta(days=31), area_code=area.code)
     return context
 
 
