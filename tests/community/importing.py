@@ -30,3 +30,16 @@ def counts(db) -> dict[str, int]:
     names = ("Area", "IndicatorValue", "Organisation", "Initiative", "MeetingPlace", "Schedule",
              "InitiativeAtPlace", "AddressPoint", "PlaceArea")
     return {n: db.session.scalar(select(func.count()).select_from(getattr(models, n))) for n in names}
+
+
+def assert_refused(app, db, args, *expected) -> str:
+    """The command fails, names every expected fragment, and leaves the database as it was."""
+    before = counts(db)
+    result = run_cli(app, *args)
+    text = output(result)
+    assert result.exit_code != 0, text
+    for fragment in expected:
+        assert fragment in text, text
+    assert "Nothing was imported" in text
+    assert counts(db) == before
+    return text

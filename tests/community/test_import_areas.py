@@ -10,7 +10,7 @@ import pytest
 from shapely.geometry import Polygon, box
 from sqlalchemy import select
 
-from importing import counts, output, run_cli
+from importing import assert_refused, counts, output, run_cli
 
 GHENT_BOX = box(3.70, 51.03, 3.74, 51.06)
 # Writing test Shapefiles: their 10-character field names and missing .prj are the point.
@@ -62,16 +62,7 @@ def test_parents_by_location_and_by_code(app, db, tmp_path):
     assert by_code["D1"].parent.code == "44021" and by_code["S2"].parent.code == "D2"
 
 
-def _assert_refused(app, db, args, *expected):
-    before = counts(db)
-    result = run_cli(app, *args)
-    text = output(result)
-    assert result.exit_code != 0, text
-    for fragment in expected:
-        assert fragment in text, text
-    assert "Nothing was imported" in text
-    assert counts(db) == before
-    return text
+_assert_refused = assert_refused
 
 
 def test_empty_file(app, db, tmp_path):

@@ -7,7 +7,7 @@ import os
 import pytest
 from sqlalchemy import select
 
-from importing import counts, output, run_cli
+from importing import assert_refused, counts, output, run_cli
 
 HEADER_EN = ["id", "name", "organisation", "place", "street", "number", "postcode", "municipality",
              "latitude", "longitude", "working_models", "target_groups", "cost", "childcare",
@@ -27,15 +27,7 @@ def _csv(path, rows, delimiter=",", encoding="utf-8"):
 
 
 def _refused(app, db, path, *expected):
-    before = counts(db)
-    result = run_cli(app, "import-listings", str(path))
-    text = output(result)
-    assert result.exit_code != 0, text
-    for fragment in expected:
-        assert fragment in text, text
-    assert "Nothing was imported" in text
-    assert counts(db) == before
-    return text
+    return assert_refused(app, db, ["import-listings", str(path)], *expected)
 
 
 def test_import_and_reimport_updates_without_duplicates(app, db, tmp_path):
