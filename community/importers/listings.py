@@ -292,8 +292,12 @@ def import_listings(path: str | Path, *, crs: str | None = None, demo: bool = Fa
         for link_key, (initiative, place) in links.items():
             writer.held_at(initiative, place, schedules.get(link_key, []))
     writer.finish()
-    summary = ImportSummary(what=f"listings from {path.name}", dry_run=dry_run,
-                            created=sum(writer.created.values()), updated=sum(writer.updated.values()))
+    # Records the file names: distinct organisations, places and initiatives it touched.
+    named = (len({id(i) for i, _ in links.values()}) + len({id(p) for _, p in links.values()})
+             + len({i.organisation_id for i, _ in links.values()}))
+    created, updated = sum(writer.created.values()), sum(writer.updated.values())
+    summary = ImportSummary(what=f"listings from {path.name}", dry_run=dry_run, created=created,
+                            updated=updated, unchanged=max(0, named - created - updated))
     summary.notes = [
         f"organisations: {writer.created['organisations']} new, {writer.updated['organisations']} changed",
         f"initiatives: {writer.created['initiatives']} new, {writer.updated['initiatives']} changed",
