@@ -14,6 +14,7 @@ from sqlalchemy import and_, func, or_, select
 from geo.crs import METRIC, to_wgs84
 from geo.distance import distances_m, project_metric, walking_minutes
 from .. import taxonomy
+from ..templating import filter_label
 from ..extensions import db
 from ..models import (Area, Initiative, InitiativeAtPlace, InitiativeTerm, MeetingPlace, Organisation, PlaceArea,
                       Schedule)
@@ -108,7 +109,8 @@ def parse_query(args) -> FinderQuery:
                     continue
                 code = vocabulary.lookup(part)
                 if code is None:
-                    problems[name] = _("'%(value)s' is not a known choice for %(name)s.", value=part[:40], name=name)
+                    problems[name] = _("'%(value)s' is not a known choice for %(name)s.", value=part[:40],
+                                      name=filter_label(name))
                 else:
                     codes.append(code)
         values[name] = tuple(sorted(set(codes)))
@@ -119,7 +121,7 @@ def parse_query(args) -> FinderQuery:
     for name in FLAGS:
         raw = args.get(name, "")
         if raw not in ("", "0", "1", "on", "true"):
-            problems[name] = _("%(name)s must be 1 or left out.", name=name)
+            problems[name] = _("%(name)s must be 1 or left out.", name=filter_label(name))
         values[name] = raw in ("1", "on", "true")
     day = args.get("day", "")
     values["day"] = None
