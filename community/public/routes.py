@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from ..extensions import limiter
 from ..maps import base_map
 from ..services import finder, public as public_service
+from ..services.accounts import safe_next
 from ..services.outdated import report_outdated
 from .forms import OutdatedReportForm
 
@@ -37,7 +38,7 @@ def _whats_on(days: int = 7):
     from ..services.activities import public_activities
     start = datetime.now(TZ)
     district = request.args.get("district") or None
-    return public_activities(start, start + timedelta(days=days), area_code=district)[:8]
+    return public_activities(start, start + timedelta(days=days), area_code=district, limit=8)
 
 
 @bp.get("/")
@@ -130,9 +131,7 @@ def report_place(place_id: uuid.UUID):
 def set_language(code: str):
     if code not in ("nl", "fr", "en"):
         abort(404)
-    target = request.args.get("next", "/")
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        target = "/"
+    target = safe_next(request.args.get("next"), "/")
     response = make_response(redirect(target))
     # A functional preference cookie, not tracking: it holds only the language.
     response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)

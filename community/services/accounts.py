@@ -53,6 +53,9 @@ def safe_next(target: str | None, default: str = "/work/") -> str:
     """Only a path on this site: never another host, scheme or protocol-relative URL."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return default
+    if any(ord(c) < 32 or ord(c) == 127 for c in target):
+        # Browsers drop tabs and newlines: "/\t/evil.example" would become "//evil.example".
+        return default
     parts = urlsplit(target)
     if parts.scheme or parts.netloc:
         return default

@@ -134,3 +134,38 @@ def test_demo_district_pages(demo_app):
     assert "guide-table" in html and "Demo data" in html or "demo" in html.lower()
     empty = client.get("/areas/44021W19/guide")  # Zwijnaarde has no offer in the demo
     assert empty.status_code == 200 and b"Nothing is listed" in empty.data
+
+
+@pytest.mark.parametrize("target", ["/%09/evil.example", "/%0a/x", "//evil.example", "https://evil.example",
+                                    "/\\evil.example"])
+def test_language_switch_never_redirects_away(client, target):
+    response = client.get(f"/lang/nl?next={target}")
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+
+
+def test_outdated_report_keeps_times_and_dates_but_not_phone_numbers():
+    from community.services.outdated import scrub
+    assert scrub("Nu op dinsdag 10.00 - 12.00, vanaf 01/09/2025") == "Nu op dinsdag 10.00 - 12.00, vanaf 01/09/2025"
+    assert "0470" not in scrub("Bel 0470 12 34 56") and "123" not in scrub("Tel 09 123 45 67")
+
+
+def test_csv_cells_that_look_like_formulas_are_neutralised():
+    from community.services.spreadsheet import csv_safe
+    assert [csv_safe(v) for v in ("=HYPERLINK(\"x\")", "+1", "-2", "@SUM(A1)", "Buurtsoep", 3, -0.5)] == [
+        "'=HYPERLINK(\"x\")", "'+1", "'-2", "'@SUM(A1)", "Buurtsoep", 3, -0.5]
+
+
+def test_proxy_count_uses_the_forwarded_address(tmp_path):
+    from flask import request
+    from community import create_app
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "t",
+                      "BUURTKRACHT_PROXY_COUNT": 1})
+    seen = {}
+
+    @app.get("/whoami")
+    def whoami():
+        seen["addr"] = request.remote_addr
+        return "ok"
+    app.test_client().get("/whoami", headers={"X-Forwarded-For": "203.0.113.7"},
+                          environ_base={"REMOTE_ADDR": "10.0.0.1"})
+    assert seen["addr"] == "203.0.113.7"
