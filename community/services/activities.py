@@ -21,6 +21,7 @@ from ..models import (Activity, ActivityPartner, Area, Initiative, MeetingPlace,
 from ..models.types import utcnow
 from ..scheduling import TZ
 from . import audit
+from .spreadsheet import csv_safe
 from .disclosure import protected_value
 from .permissions import Scope, can, require, user_area_ids
 from .validation import Invalid
@@ -305,14 +306,18 @@ class PublicActivity:
     area_code: str | None
 
 
-def public_activities(start: datetime, end: datetime, area_code: str | None = None) -> list[PublicActivity]:
+def public_activities(start: datetime, end: datetime, area_code: str | None = None,
+                      limit: int | None = None) -> list[PublicActivity]:
     """Public, planned activities overlapping [start, end), for the residents' 'what's on'.
 
     Only what a poster on the door would say: title, time and place; no counts, no worker.
     """
     query = (select(Activity).where(Activity.visibility == "public", Activity.status == "planned",
                                     Activity.starts_at < end, Activity.ends_at > start)
-             .order_by(Activity.starts_at))
+             .order_by(Activity.starts_at)
+             .options(selectinload(Activity.place), selectinload(Activity.area)))
+    if limit is not None:
+        query = query.limit(limit)
     if area_code:
         query = query.join(Area, Area.id == Activity.area_id).where(Area.code == area_code)
     found = []
@@ -403,7 +408,7 @@ def export_csv(user, first_day: date, last_day: date, area_id=None) -> str:
     writer.writerow(EXPORT_COLUMNS)
     for a in db.session.scalars(query):
         local_start, local_end = a.starts_at.astimezone(TZ), a.ends_at.astimezone(TZ)
-        writer.writerow([
+        writer.writerow([csv_safe(cell) for cell in [
             local_start.date().isoformat(), local_start.strftime("%H:%M"), local_end.strftime("%H:%M"),
             a.area.code if a.area else "", a.area.name if a.area else "", a.title,
             a.initiative.name if a.initiative else "", a.place.name if a.place else "",
@@ -411,7 +416,7 @@ def export_csv(user, first_day: date, last_day: date, area_id=None) -> str:
             "|".join(a.codes("target_group")), "|".join(a.codes("target_group_reached")),
             "|".join(sorted(p.organisation.name for p in a.partners)), a.visibility, a.status,
             protected_value(a.participants), protected_value(a.new_participants),
-            protected_value(a.volunteers)])
+            protected_value(a.volunteers)]])
     return out.getvalue()
 
 

@@ -50,7 +50,8 @@ from .. import taxonomy
 from ..extensions import db
 from ..models import (Activity, AddressPoint, Area, IndicatorValue, Initiative, InitiativeAtPlace,
                       InitiativeTerm, MeetingPlace, Organisation, Schedule)
-from ..scheduling import matches_slot
+from ..scheduling import TZ, matches_slot
+from .spreadsheet import csv_safe
 from .disclosure import THRESHOLD, is_small, protected_count, protected_value
 
 LEVELS = ("municipality", "district", "sector")
@@ -226,7 +227,7 @@ def data_version() -> tuple:
     def one(*columns):
         return tuple(db.session.execute(select(*columns)).one())
     return (
-        date.today().isoformat(),
+        datetime.now(TZ).date().isoformat(),
         one(func.count(Initiative.id), func.max(Initiative.updated_at)),
         one(func.count(MeetingPlace.id), func.max(MeetingPlace.updated_at)),
         one(func.count(InitiativeAtPlace.id)), one(func.count(Schedule.id)),
@@ -441,7 +442,7 @@ def _demand_points(areas: pd.DataFrame, geometries: gpd.GeoDataFrame, indicators
 
 def _load_offers(areas: pd.DataFrame) -> pd.DataFrame:
     stale_months = int(current_app.config.get("BUURTKRACHT_STALE_MONTHS", 12))
-    fresh_from = date.today() - timedelta(days=round(stale_months * 30.44))
+    fresh_from = datetime.now(TZ).date() - timedelta(days=round(stale_months * 30.44))
     initiatives = db.session.scalars(
         select(Initiative).where(Initiative.archived_at.is_(None), Initiative.status.in_(COUNTED_STATUSES))
         .options(selectinload(Initiative.locations).selectinload(InitiativeAtPlace.schedules),
@@ -966,7 +967,7 @@ def export_csv(cov: Coverage, level: str) -> str:
         writer = csv.DictWriter(buffer, fieldnames=list(records[0]), lineterminator="\n")
         writer.writeheader()
         for rec in records:
-            writer.writerow({k: ("" if v is None else v) for k, v in rec.items()})
+            writer.writerow({k: ("" if v is None else csv_safe(v)) for k, v in rec.items()})
     return buffer.getvalue()
 
 
