@@ -1,18 +1,15 @@
 """Residents' 'outdated information' reports: stored with the message only."""
 from __future__ import annotations
 
-import re
-
 from ..extensions import db
 from ..models import Initiative, MeetingPlace, OutdatedReport
-
-# A resident may type contact details by mistake; we do not keep them.
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
-PHONE = re.compile(r"(?:\+|00)?\d[\d ./-]{7,}\d")
+from .activities import EMAIL_PATTERN, PHONE_PATTERN
 
 
 def scrub(message: str) -> str:
-    return PHONE.sub("[…]", EMAIL.sub("[…]", message)).strip()
+    """A resident may type contact details by mistake; we do not keep them. Times and dates
+    ("10.00 - 12.00", "01/09/2025") have fewer than 9 digits and stay: they are what changed."""
+    return PHONE_PATTERN.sub("[…]", EMAIL_PATTERN.sub("[…]", message)).strip()
 
 
 def report_outdated(target: Initiative | MeetingPlace, message: str) -> OutdatedReport:
