@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +16,7 @@ import numpy as np
 from geo.crs import check_wgs84_points, guess_point_crs, to_wgs84
 from .. import taxonomy
 from ..extensions import db
+from ..scheduling import TZ
 from ..services.listings import ListingWriter, recurrence_from
 from .common import (ImportFailed, ImportSummary, Problems, Progress, find_column, key,
                      looks_binary, no_progress, read_table, decode)
@@ -145,7 +146,7 @@ class RowReader:
         if text:
             try:
                 out["last_verified"] = date.fromisoformat(text)
-                if out["last_verified"] > date.today():
+                if out["last_verified"] > datetime.now(TZ).date():
                     problem("last_verified", f"{text} lies in the future")
             except ValueError:
                 problem("last_verified", f"{text!r} is not a date like 2026-03-14")

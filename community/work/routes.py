@@ -363,7 +363,8 @@ def listing_edit(kind: str, entity_id: uuid.UUID):
         if ok:
             return _after_save(kind, saved)
     return render_template("work/listing_form.html", form=form, kind=kind, entity_type=entity_type, obj=obj,
-                           action_form=forms.CsrfOnlyForm(), history=audit.history(obj.id, 20))
+                           action_form=forms.CsrfOnlyForm(),
+                           history=audit.history(obj.id, 20) if can(user, "audit.view") else [])
 
 
 @bp.post("/<any(organisations, initiatives, places):kind>/<uuid:entity_id>/archive")
@@ -525,7 +526,8 @@ def audit_log():
     entries = audit.history(entity, 200) if entity else audit.recent(limit=100)
     if user.role != "admin":
         # Only entries about what this user looks after: listings and activities in their areas.
-        entries = [e for e in entries if e.user_id == user.id or e.entity_id in audit_scope(user, entries)]
+        scope = audit_scope(user, entries)
+        entries = [e for e in entries if e.user_id == user.id or e.entity_id in scope]
     return render_template("work/audit.html", entries=entries)
 
 
