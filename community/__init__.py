@@ -36,6 +36,13 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
 
+    proxies = int(app.config.get("BUURTKRACHT_PROXY_COUNT") or 0)
+    if proxies:
+        # Behind a reverse proxy the client's address is in X-Forwarded-For; rate limits and
+        # login throttling per address need it, or every resident shares the proxy's bucket.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"),
                      render_as_batch=True, compare_type=True)
