@@ -109,6 +109,8 @@ def _fill(user, activity: Activity, plan: ActivityPlan) -> None:
     title = (plan.title or "").strip()
     if not title:
         errors["title"] = _("Enter a title, for example 'Soup and chat'.")
+    elif personal_details_in(title):
+        errors["title"] = _("Others see the title: leave out e-mail addresses and phone numbers.")
     room = db.session.get(Room, plan.room_id) if plan.room_id else None
     place = db.session.get(MeetingPlace, plan.place_id) if plan.place_id else None
     if room is not None and place is None:

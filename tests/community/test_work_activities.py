@@ -66,6 +66,29 @@ def test_planning_problems_are_named_per_field_and_nothing_is_written(app, db, w
     assert _count(db, Activity) == before
 
 
+def test_a_title_with_contact_details_is_refused(app, db, world, wclient):
+    from community.models import Activity
+    as_user(wclient, world.users["worker_in"])
+    before = _count(db, Activity)
+    response = post(wclient, "/work/activities/new", _plan(world, title="Koffie bij Jan, 0470 12 34 56"))
+    html = response.get_data(as_text=True)
+    assert "leave out e-mail addresses and phone numbers" in html and 'href="#title"' in html
+    assert _count(db, Activity) == before
+
+
+def test_reset_mail_failure_shows_the_link_instead(app, monkeypatch):
+    import smtplib
+    from community.models import User
+    from community.services import accounts
+
+    def refuse(*args, **kwargs):
+        raise smtplib.SMTPConnectError(421, "no")
+    monkeypatch.setattr(smtplib, "SMTP", refuse)
+    app.config["MAIL_SERVER"] = "127.0.0.1"
+    with app.test_request_context("/"):
+        assert accounts.send_reset_mail(User(email="w@example.org"), "http://x/reset/t") is False
+
+
 def test_a_worker_cannot_plan_in_another_district(app, db, world, wclient):
     from community.models import Activity
     as_user(wclient, world.users["worker_in"])
