@@ -285,10 +285,15 @@ def send_reset_mail(user: User, link: str) -> bool:
     message["From"] = setting("MAIL_DEFAULT_SENDER", "buurtkracht@localhost")
     message["To"] = user.email
     message.set_content(_("Open this link within 48 hours to choose a new password: %(link)s", link=link))
-    with smtplib.SMTP(server, int(setting("MAIL_PORT", 25)), timeout=10) as smtp:
-        if str(setting("MAIL_USE_TLS", "")).lower() in ("1", "true", "yes", "on"):
-            smtp.starttls()
-        if setting("MAIL_USERNAME"):
-            smtp.login(setting("MAIL_USERNAME"), setting("MAIL_PASSWORD", ""))
-        smtp.send_message(message)
+    try:
+        with smtplib.SMTP(server, int(setting("MAIL_PORT", 25)), timeout=10) as smtp:
+            if str(setting("MAIL_USE_TLS", "")).lower() in ("1", "true", "yes", "on"):
+                smtp.starttls()
+            if setting("MAIL_USERNAME"):
+                smtp.login(setting("MAIL_USERNAME"), setting("MAIL_PASSWORD", ""))
+            smtp.send_message(message)
+    except (smtplib.SMTPException, OSError) as exc:
+        # The account is already saved: show the link to hand over rather than lose it.
+        current_app.logger.warning("reset mail not sent (%s); showing the link instead", exc.__class__.__name__)
+        return False
     return True
