@@ -8,8 +8,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ..extensions import db
 from ..services import accounts
 from ..services.permissions import require
-from ..services.validation import Invalid
-from ..work.helpers import show_problems
+from ..work.helpers import commit_or_show
 from .forms import LoginForm, LogoutForm, PasswordChangeForm, PasswordResetForm
 
 bp = Blueprint("auth", __name__)
@@ -66,13 +65,9 @@ def change_password():
     form = PasswordChangeForm()
     if form.validate_on_submit():
         user = current_user._get_current_object()
-        try:
-            accounts.change_password(user, form.current_password.data, form.new_password.data)
-        except Invalid as problem:
-            db.session.rollback()
-            show_problems(form, problem)
-        else:
-            db.session.commit()
+        _r, ok = commit_or_show(form, lambda: accounts.change_password(
+            user, form.current_password.data, form.new_password.data))
+        if ok:
             login_user(user)  # this browser goes on with the new token; every other copy is out
             flash(_("Your password is changed. You are logged out on other devices."), "info")
             return redirect(url_for("work.dashboard"))
@@ -86,13 +81,8 @@ def reset(token: str):
         return render_template("auth/reset_expired.html"), 404
     form = PasswordResetForm()
     if form.validate_on_submit():
-        try:
-            accounts.reset_password(token, form.password.data)
-        except Invalid as problem:
-            db.session.rollback()
-            show_problems(form, problem)
-        else:
-            db.session.commit()
+        _r, ok = commit_or_show(form, lambda: accounts.reset_password(token, form.password.data))
+        if ok:
             flash(_("Your new password is set. You can log in now."), "info")
             return redirect(url_for("auth.login"))
     return render_template("auth/reset.html", form=form, email=user.email)

@@ -6,6 +6,7 @@ from functools import wraps
 
 from flask_login import current_user, login_required
 
+from ..extensions import db
 from ..services.permissions import require
 from ..services.validation import Invalid
 
@@ -20,6 +21,18 @@ def show_problems(form, problem: Invalid) -> None:
             field.errors.append(message)
         else:
             form.form_errors.append(message)
+
+
+def commit_or_show(form, action):
+    """Run a service call; commit when it succeeds, roll back and show its messages when not."""
+    try:
+        result = action()
+    except Invalid as problem:
+        db.session.rollback()
+        show_problems(form, problem)
+        return None, False
+    db.session.commit()
+    return result, True
 
 
 def staff_required(view):

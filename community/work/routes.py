@@ -17,7 +17,7 @@ from ..services import accounts, activities, audit, calendar_feeds, dashboard as
 from ..services.permissions import can, require
 from ..services.validation import Invalid
 from . import forms
-from .helpers import as_uuid, me, show_problems, staff_required
+from .helpers import as_uuid, commit_or_show, me, show_problems, staff_required
 
 bp = Blueprint("work", __name__, url_prefix="/work")
 
@@ -50,18 +50,6 @@ def field_label(name: str) -> str:
               "organisation_id": _("Organisation"), "place_id": _("Meeting place"),
               "last_verified": _("Last verified"), "archived_at": _("Archived")}
     return labels.get(name, name.replace("_", " "))
-
-
-def _commit_or_show(form, action):
-    """Run a service call; commit when it succeeds, roll back and show its messages when not."""
-    try:
-        result = action()
-    except Invalid as problem:
-        db.session.rollback()
-        show_problems(form, problem)
-        return None, False
-    db.session.commit()
-    return result, True
 
 
 # ------------------------------------------------------------------ dashboard and figures
@@ -328,7 +316,7 @@ def listing_new(kind: str):
     if request.method == "GET" and entity_type == "initiative" and user.role == "editor":
         form.organisation.data = str(user.organisation_id)
     if form.validate_on_submit():
-        saved, ok = _commit_or_show(form, lambda: editing.save_listing(
+        saved, ok = commit_or_show(form, lambda: editing.save_listing(
             user, entity_type, None, _values_of(form, entity_type),
             organisation_id=as_uuid(form.organisation.data) if entity_type == "initiative" else None,
             place_id=as_uuid(form.place.data) if entity_type == "initiative" else None))
@@ -358,7 +346,7 @@ def listing_edit(kind: str, entity_id: uuid.UUID):
             data["rooms"] = "\n".join(data["rooms"])
     form = _listing_form(user, entity_type, data=data)
     if form.validate_on_submit():
-        saved, ok = _commit_or_show(form, lambda: editing.save_listing(user, entity_type, obj,
+        saved, ok = commit_or_show(form, lambda: editing.save_listing(user, entity_type, obj,
                                                                        _values_of(form, entity_type)))
         if ok:
             return _after_save(kind, saved)
@@ -409,7 +397,7 @@ def schedule_new(entity_id: uuid.UUID):
                 "nth": form.nth.data or None, "date": form.on_date.data, "start": form.start.data,
                 "end": form.end.data, "valid_from": form.valid_from.data, "valid_until": form.valid_until.data,
                 "note": form.note.data}
-        _saved, ok = _commit_or_show(form, lambda: editing.add_schedule(user, obj, as_uuid(form.place.data), spec))
+        _saved, ok = commit_or_show(form, lambda: editing.add_schedule(user, obj, as_uuid(form.place.data), spec))
         if ok:
             flash(_("The opening time is added."), "info")
             return redirect(url_for("work.listing_edit", kind="initiatives", entity_id=obj.id))
@@ -463,7 +451,7 @@ def report_resolve(report_id: uuid.UUID):
     report = editing.get_report(user, report_id)
     form = forms.ResolveForm()
     if form.validate_on_submit():
-        _r, ok = _commit_or_show(form, lambda: editing.resolve_report(user, report, form.note.data))
+        _r, ok = commit_or_show(form, lambda: editing.resolve_report(user, report, form.note.data))
         if ok:
             flash(_("The report is resolved."), "info")
             return redirect(url_for("work.reports"))
@@ -490,7 +478,7 @@ def review(cr_id: uuid.UUID):
     form = forms.DecisionForm()
     if form.validate_on_submit():
         approve = request.form.get("decision") == "approve"
-        _r, ok = _commit_or_show(form, lambda: editing.decide(user, cr, approve, form.note.data))
+        _r, ok = commit_or_show(form, lambda: editing.decide(user, cr, approve, form.note.data))
         if ok:
             flash(_("The change is approved and published.") if approve else _("The change is rejected."), "info")
             return redirect(url_for("work.review_queue"))
@@ -564,7 +552,7 @@ def user_new():
             created = accounts.create_user(form.email.data, form.role.data, password, form.areas.data or [],
                                            as_uuid(form.organisation.data), by=actor)
             return created, (None if form.password.data else accounts.create_reset_link(actor, created))
-        result, ok = _commit_or_show(form, create)
+        result, ok = commit_or_show(form, create)
         if ok:
             created, token = result
             if token:
@@ -588,7 +576,7 @@ def user_edit(user_id: uuid.UUID):
     form = _user_form(actor, data=data)
     form.email.data = target.email  # the address is the login name; not changed here
     if form.validate_on_submit():
-        _r, ok = _commit_or_show(form, lambda: accounts.update_user(
+        _r, ok = commit_or_show(form, lambda: accounts.update_user(
             actor, target, role=form.role.data, area_codes=form.areas.data or [],
             organisation_id=as_uuid(form.organisation.data), is_enabled=form.is_enabled.data))
         if ok:
