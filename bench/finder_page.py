@@ -111,7 +111,7 @@ def add_synthetic_listings(count: int, seed: int = SEED) -> int:
     from community.demo import DATA
     from community.extensions import db
     from community.scheduling import Recurrence
-    from community.services.listings import ListingWriter
+    from community.services.writer import ListingWriter
 
     rng = random.Random(seed)
     with gzip.open(DATA / "addresses_gent.csv.gz", "rt", encoding="utf-8") as handle:

@@ -14,8 +14,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def select_locale() -> str:
-    from flask import current_app
+    from flask import current_app, has_request_context
     languages = ("nl", "fr", "en")
+    if not has_request_context():  # the command line and background jobs: the site's default
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     wanted = request.args.get("lang") or request.cookies.get("lang")
     if wanted in languages:
         return wanted

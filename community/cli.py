@@ -127,6 +127,18 @@ def import_listings_command(file, crs, dry_run):
     echo_summary(summary)
 
 
+@click.command("export-listings")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--delimiter", default=";", type=click.Choice([";", ","]), help="Column separator (default ;).")
+@with_appcontext
+def export_listings_command(file, delimiter):
+    """Write every listing to a CSV file in the import format (import-listings reads it back)."""
+    from .services.listing_export import write_csv
+    with open(file, "w", encoding="utf-8-sig", newline="") as handle:
+        count = write_csv(handle, delimiter)
+    click.echo(f"{count} rows written to {file}.")
+
+
 @click.command("import-addresses")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--crs", help="Coordinate system of x/y columns (default: detected).")
@@ -208,7 +220,7 @@ def coverage_command(level, method, distance, period, weights, out, lang):
 
 def register_cli(app: Flask) -> None:
     for command in (import_areas_command, import_indicators_command, import_listings_command,
-                    import_addresses_command, load_demo_command, coverage_command):
+                    import_addresses_command, load_demo_command, coverage_command, export_listings_command):
         app.cli.add_command(command)
     from .work.cli import create_user_command
     app.cli.add_command(create_user_command)

@@ -8,7 +8,9 @@ from ..importers.addresses import import_addresses
 from ..importers.areas import import_areas
 from ..importers.common import ImportFailed, ImportSummary, Progress, no_progress
 from ..importers.indicators import import_indicators
-from ..services.listings import ListingWriter, recurrence_from
+from ..fields import INITIATIVE
+from ..services.schedules import recurrence_from
+from ..services.writer import ListingWriter
 
 DATA = Path(__file__).resolve().parent / "data"
 LISTINGS = Path(__file__).resolve().parent / "listings.json"
@@ -43,7 +45,6 @@ def load_demo(progress: Progress = no_progress) -> list[ImportSummary]:
 
 
 def load_demo_listings(path: Path = LISTINGS, progress: Progress = no_progress) -> ImportSummary:
-    from datetime import date
     doc = json.loads(path.read_text(encoding="utf-8"))
     writer = ListingWriter(demo=True)
     orgs, places = {}, {}
@@ -54,12 +55,9 @@ def load_demo_listings(path: Path = LISTINGS, progress: Progress = no_progress) 
         places[item["external_id"]] = writer.place({k: v for k, v in item.items() if k != "wijk"})
     problems = []
     for item in doc["initiatives"]:
-        values = {k: item.get(k) for k in ("external_id", "name", "description", "status", "tie_type",
-                                             "cost", "price", "childcare", "low_literacy",
-                                             "registration_required", "wheelchair", "contact", "url")}
-        values["last_verified"] = date.fromisoformat(item["last_verified"]) if item.get("last_verified") else None
-        codes = {"working_model": item["working_models"], "target_group": item["target_groups"],
-                 "network_function": item["network_functions"], "language": item["languages"]}
+        values = {f.name: f.clean(item.get(f.name)) for f in INITIATIVE.column_fields}
+        values["external_id"] = item["external_id"]
+        codes = {f.scheme: item[f.name] for f in INITIATIVE.term_fields}
         initiative = writer.initiative(orgs[item["organisation"]], values, codes)
         for link in item["places"]:
             rules = []

@@ -8,85 +8,56 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 
 from geo.crs import check_wgs84_points, guess_point_crs, to_wgs84
-from .. import taxonomy
+from .. import fields
 from ..extensions import db
 from ..scheduling import TZ
-from ..services.listings import ListingWriter, recurrence_from
-from .common import (ImportFailed, ImportSummary, Problems, Progress, find_column, key,
+from ..services.schedules import recurrence_from
+from ..services.writer import ListingWriter
+from .common import (ImportFailed, ImportSummary, Problems, Progress, find_column,
                      looks_binary, no_progress, read_table, decode)
 
-# field -> accepted column names (English, Dutch, French); matching ignores case and accents.
-COLUMNS = {
-    "external_id": ("external_id", "id", "extern_id", "initiative_id", "initiatief_id"),
-    "name": ("name", "initiative", "naam", "initiatief", "nom"),
-    "description": ("description", "beschrijving", "omschrijving"),
-    "organisation": ("organisation", "organization", "organisatie", "organisation_name"),
-    "organisation_id": ("organisation_id", "organization_id", "organisatie_id"),
-    "organisation_website": ("organisation_website", "organisatie_website"),
-    "organisation_email": ("organisation_email", "organisatie_email"),
-    "organisation_phone": ("organisation_phone", "organisatie_telefoon"),
-    "place": ("place", "meeting_place", "plek", "locatie", "ontmoetingsplek", "lieu"),
-    "place_id": ("place_id", "plek_id", "locatie_id"),
-    "kind": ("kind", "place_kind", "soort_plek", "type_plek", "soort"),
-    "street": ("street", "straat", "rue"),
-    "number": ("number", "house_number", "huisnummer", "nr", "nummer"),
-    "postcode": ("postcode", "postal_code", "zip"),
-    "municipality": ("municipality", "city", "gemeente", "stad", "commune"),
-    "latitude": ("latitude", "lat", "breedtegraad"),
-    "longitude": ("longitude", "lon", "lng", "lengtegraad"),
-    "x": ("x", "x_lambert", "lambert_x"),
-    "y": ("y", "y_lambert", "lambert_y"),
-    "accessibility": ("accessibility", "toegankelijkheid"),
-    "place_wheelchair": ("place_wheelchair", "plek_rolstoel"),
-    "working_models": ("working_models", "working_model", "werkmodellen", "werkmodel"),
-    "target_groups": ("target_groups", "target_group", "doelgroepen", "doelgroep"),
-    "network_functions": ("network_functions", "netwerkfuncties", "netwerkfunctie"),
-    "tie_type": ("tie_type", "band", "soort_band", "bonding_bridging"),
-    "cost": ("cost", "kost", "kostprijs", "prijsklasse"),
-    "price": ("price", "prijs", "tarief"),
-    "childcare": ("childcare", "kinderopvang", "kinderen"),
-    "languages": ("languages", "talen", "taal", "langues"),
-    "low_literacy": ("low_literacy", "laaggeletterdheid", "laaggeletterdheidsvriendelijk", "eenvoudige_taal"),
-    "registration_required": ("registration_required", "inschrijving", "inschrijving_nodig"),
-    "wheelchair": ("wheelchair", "rolstoel", "rolstoeltoegankelijk"),
-    "contact": ("contact",),
-    "url": ("url", "website", "webpagina"),
-    "last_verified": ("last_verified", "laatst_gecontroleerd", "gecontroleerd_op"),
-    "status": ("status",),
-    "frequency": ("frequency", "frequentie"),
-    "weekdays": ("weekdays", "weekday", "dagen", "dag", "weekdag"),
-    "start": ("start", "start_time", "begin", "van", "beginuur"),
-    "end": ("end", "end_time", "einde", "tot", "einduur"),
-    "nth": ("nth", "week_van_de_maand"),
-    "date": ("date", "datum", "on_date"),
-    "valid_from": ("valid_from", "geldig_van", "vanaf"),
-    "valid_until": ("valid_until", "geldig_tot", "tot_en_met"),
-    "schedule_note": ("schedule_note", "opmerking_uurrooster", "note", "opmerking"),
-}
-REQUIRED = ("name", "organisation", "place")
-MULTI = {"working_models": taxonomy.WORKING_MODELS, "target_groups": taxonomy.TARGET_GROUPS,
-         "network_functions": taxonomy.NETWORK_FUNCTIONS, "languages": taxonomy.LANGUAGES}
-SCHEME_OF = {"working_models": "working_model", "target_groups": "target_group",
-             "network_functions": "network_function", "languages": "language"}
-SINGLE = {"tie_type": (taxonomy.TIE_TYPES, "both"), "cost": (taxonomy.COSTS, "free"),
-          "childcare": (taxonomy.CHILDCARE, "unknown"), "wheelchair": (taxonomy.WHEELCHAIR, "unknown"),
-          "status": (taxonomy.STATUSES, "active"), "kind": (taxonomy.PLACE_KINDS, "other"),
-          "place_wheelchair": (taxonomy.WHEELCHAIR, "unknown")}
-YES = {"1", "true", "yes", "ja", "oui", "y", "j", "x", "waar"}
-NO = {"", "0", "false", "no", "nee", "non", "n", "onwaar"}
 
 
-def _split(text: str) -> list[str]:
-    for sep in ("|", ";", ","):
-        if sep in text:
-            return [p.strip() for p in text.split(sep) if p.strip()]
-    return [text.strip()] if text.strip() else []
+def _prefixed(prefixes, names) -> tuple[str, ...]:
+    return tuple(p + n for n in names for p in prefixes)
+
+
+def _columns() -> dict[str, tuple[str, ...]]:
+    """'entity.field' -> accepted column names, from the field descriptions (community/fields.py).
+
+    A row is an initiative: its own fields take the plain names; the place's fields take the
+    plain names left over and prefixed ones (place_wheelchair); the organisation's only
+    prefixed ones (organisation_email), so 'website' stays the initiative's web page.
+    """
+    columns = {"initiative.external_id": fields.INITIATIVE.id_columns}
+    columns.update({f"initiative.{f.name}": f.import_names for f in fields.INITIATIVE.fields})
+    taken = {n for names in columns.values() for n in names}
+    columns["organisation.name"] = fields.ORGANISATION.ref_columns
+    columns["organisation.external_id"] = fields.ORGANISATION.id_columns
+    for f in fields.ORGANISATION.fields[1:]:
+        columns[f"organisation.{f.name}"] = _prefixed(fields.ORGANISATION.prefixes, f.import_names)
+    columns["place.name"] = fields.MEETING_PLACE.ref_columns
+    columns["place.external_id"] = fields.MEETING_PLACE.id_columns
+    for f in fields.MEETING_PLACE.fields[1:]:
+        own = tuple(n for n in f.import_names if n not in taken)
+        columns[f"place.{f.name}"] = own + _prefixed(fields.MEETING_PLACE.prefixes, f.import_names)
+    columns["place.x"], columns["place.y"] = ("x", "x_lambert", "lambert_x"), ("y", "y_lambert", "lambert_y")
+    for f in fields.SCHEDULE.fields:
+        columns[f"schedule.{f.name}"] = f.import_names + _prefixed(fields.SCHEDULE.prefixes, f.import_names)
+    return columns
+
+
+COLUMNS = _columns()
+REQUIRED = ("initiative.name", "organisation.name", "place.name")
+# Fields the importer reads in its own way (coordinates may be Lambert x/y; a schedule is one rule).
+_OWN_WAY = {"place.latitude", "place.longitude", "place.x", "place.y"}
+ENTITY_OF = {"initiative": fields.INITIATIVE, "organisation": fields.ORGANISATION, "place": fields.MEETING_PLACE}
 
 
 class RowReader:
@@ -105,64 +76,45 @@ class RowReader:
         return "" if value is None else str(value).strip()
 
     def parse(self, number: int, row: dict) -> dict | None:
+        """{'initiative': {...}, 'organisation': {...}, 'place': {...}, 'schedule': rule or None}."""
         bad = []
 
-        def problem(field: str, message: str):
-            bad.append(f"row {number}: {self.mapping.get(field, field)}: {message}")
+        def problem(name: str, message: str):
+            bad.append(f"row {number}: {self.mapping.get(name, name.split('.')[-1])}: {message}")
 
-        out: dict = {}
-        for field in REQUIRED:
-            out[field] = self.get(row, field)
-            if not out[field]:
-                problem(field, "is empty; every row needs an initiative name, an organisation and a place")
-        for field, vocabulary in MULTI.items():
-            codes = []
-            for part in _split(self.get(row, field)):
-                code = vocabulary.lookup(part)
-                if code is None:
-                    problem(field, f"{part!r} is not a known {vocabulary.name.replace('_', ' ')} "
-                                   f"(use one of {', '.join(vocabulary.codes)} or its Dutch label)")
-                else:
-                    codes.append(code)
-            out[field] = codes
-        if "working_models" in self.mapping and not self.get(row, "working_models"):
-            problem("working_models", "name at least one working model")
-        for field, (vocabulary, default) in SINGLE.items():
-            text = self.get(row, field)
-            code = vocabulary.lookup(text) if text else default
-            if code is None:
-                problem(field, f"{text!r} is not one of {', '.join(vocabulary.codes)}")
-            out[field] = code
-        for field in ("low_literacy", "registration_required"):
-            text = self.get(row, field).lower()
-            if text in YES:
-                out[field] = True
-            elif text in NO:
-                out[field] = False
-            else:
-                problem(field, f"{text!r} is not yes or no")
-        text = self.get(row, "last_verified")
-        out["last_verified"] = None
-        if text:
+        for name in REQUIRED:
+            if not self.get(row, name):
+                problem(name, "is empty; every row needs an initiative name, an organisation and a place")
+        out: dict = {"initiative": {}, "organisation": {}, "place": {}, "codes": {}}
+        today = datetime.now(TZ).date()
+        for name in COLUMNS:
+            prefix, field_name = name.split(".")
+            description = ENTITY_OF.get(prefix)
+            if description is None or name in _OWN_WAY:
+                continue
+            if field_name == "external_id":
+                out[prefix]["external_id"] = self.get(row, name)
+                continue
+            f = description[field_name]
+            text = self.get(row, name)
+            if prefix == "organisation" and not text:
+                continue  # an empty organisation cell never blanks what the organisation said itself
             try:
-                out["last_verified"] = date.fromisoformat(text)
-                if out["last_verified"] > datetime.now(TZ).date():
-                    problem("last_verified", f"{text} lies in the future")
-            except ValueError:
-                problem("last_verified", f"{text!r} is not a date like 2026-03-14")
-        for field in ("external_id", "description", "organisation_id", "organisation_website",
-                      "organisation_email", "organisation_phone", "place_id", "street", "number",
-                      "postcode", "municipality", "accessibility", "price", "contact", "url",
-                      "schedule_note"):
-            out[field] = self.get(row, field)
-        for field, limit in (("name", 300), ("organisation", 300), ("place", 300)):
-            if len(out[field]) > limit:
-                problem(field, f"is {len(out[field])} characters long; at most {limit}")
-        self._coordinates(row, out, problem)
-        out["schedule"] = None
-        if self.get(row, "start") or self.get(row, "weekdays") or self.get(row, "date"):
-            spec = {f: self.get(row, f) for f in ("frequency", "weekdays", "start", "end", "nth",
-                                                   "date", "valid_from", "valid_until")}
+                value = f.clean(text, today)
+            except ValueError as exc:
+                problem(name, str(exc))
+                continue
+            if f.kind == "codes" and f.scheme:
+                if name in self.mapping:
+                    out["codes"][f.scheme] = value
+            elif f.kind != "rooms" or name in self.mapping:
+                out[prefix][field_name] = value
+        if "initiative.working_models" in self.mapping and not self.get(row, "initiative.working_models"):
+            problem("initiative.working_models", "name at least one working model")
+        self._coordinates(row, out["place"], problem)
+        out["schedule"], out["schedule_note"] = None, self.get(row, "schedule.note")
+        if self.get(row, "schedule.start") or self.get(row, "schedule.weekdays") or self.get(row, "schedule.date"):
+            spec = {f.name: self.get(row, f"schedule.{f.name}") for f in fields.SCHEDULE.fields}
             try:
                 rule = recurrence_from(spec)
                 for message in rule.validate():
@@ -175,8 +127,8 @@ class RowReader:
         return None if bad else out
 
     def _coordinates(self, row: dict, out: dict, problem) -> None:
-        lat, lon = self.get(row, "latitude"), self.get(row, "longitude")
-        x, y = self.get(row, "x"), self.get(row, "y")
+        lat, lon = self.get(row, "place.latitude"), self.get(row, "place.longitude")
+        x, y = self.get(row, "place.x"), self.get(row, "place.y")
         try:
             if lat or lon:
                 lat_f, lon_f = float(lat.replace(",", ".")), float(lon.replace(",", "."))
@@ -184,21 +136,21 @@ class RowReader:
                 xf, yf = float(x.replace(",", ".")), float(y.replace(",", "."))
                 crs = self.crs or guess_point_crs(np.array([xf]), np.array([yf]))
                 if crs is None:
-                    problem("x", f"x={x}, y={y} lies in Belgium in no known coordinate system "
+                    problem("place.x", f"x={x}, y={y} lies in Belgium in no known coordinate system "
                                  "(give --crs EPSG:31370 or EPSG:3812)")
                     return
                 self.detected_crs.add(crs)
                 lons, lats = to_wgs84(np.array([xf]), np.array([yf]), crs)
                 lon_f, lat_f = float(lons[0]), float(lats[0])
             else:
-                problem("latitude", "no coordinates: give latitude and longitude, or x and y (Lambert)")
+                problem("place.latitude", "no coordinates: give latitude and longitude, or x and y (Lambert)")
                 return
         except ValueError:
-            problem("latitude", "coordinates are not numbers")
+            problem("place.latitude", "coordinates are not numbers")
             return
         messages = check_wgs84_points(np.array([lon_f]), np.array([lat_f]), row_numbers=[0])
         for message in messages:
-            problem("latitude", message.split(": ", 1)[-1] if message.startswith("row") else message)
+            problem("place.latitude", message.split(": ", 1)[-1] if message.startswith("row") else message)
         out["latitude"], out["longitude"] = lat_f, lon_f
 
 
@@ -256,8 +208,8 @@ def import_listings(path: str | Path, *, crs: str | None = None, demo: bool = Fa
     if path.suffix.lower() in (".geojson", ".json"):
         header, total, rows = _geojson_rows(path)
         mapping = column_mapping(header)
-        mapping.setdefault("latitude", "__lat")
-        mapping.setdefault("longitude", "__lon")
+        mapping.setdefault("place.latitude", "__lat")
+        mapping.setdefault("place.longitude", "__lon")
     else:
         table = read_table(path)
         header, total, rows = table.header, table.row_count, table.rows()
@@ -270,7 +222,7 @@ def import_listings(path: str | Path, *, crs: str | None = None, demo: bool = Fa
         names = {f: COLUMNS[f][0] for f in missing}
         raise ImportFailed([f"{path.name}: missing required column {names[f]!r} "
                             f"(also accepted: {', '.join(COLUMNS[f][1:])})" for f in missing])
-    if not ({"latitude", "longitude"} <= mapping.keys() or {"x", "y"} <= mapping.keys()):
+    if not ({"place.latitude", "place.longitude"} <= mapping.keys() or {"place.x", "place.y"} <= mapping.keys()):
         raise ImportFailed([f"{path.name}: missing coordinates: give latitude and longitude, "
                             "or x and y (Lambert) columns"])
     unknown = [h for h in header if h and h not in mapping.values()]
@@ -321,22 +273,9 @@ def _read_rows(rows, reader, writer, problems, progress, mapping, links, schedul
         values = reader.parse(number, row)
         if values is None or problems:
             continue  # once anything is wrong, only keep validating: nothing will be written
-        org = writer.organisation({
-            "external_id": values["organisation_id"], "name": values["organisation"],
-            **{k: values["organisation_" + k] for k in ("website", "email", "phone")
-               if values["organisation_" + k]}})
-        place = writer.place({
-            "external_id": values["place_id"], "name": values["place"], "kind": values["kind"],
-            "street": values["street"], "number": values["number"], "postcode": values["postcode"],
-            "municipality": values["municipality"], "latitude": values["latitude"],
-            "longitude": values["longitude"], "accessibility": values["accessibility"],
-            "wheelchair": values["place_wheelchair"]})
-        init_values = {f: values[f] for f in ("external_id", "name", "description", "status",
-                                              "tie_type", "cost", "price", "childcare", "low_literacy",
-                                              "registration_required", "wheelchair", "contact",
-                                              "url", "last_verified")}
-        codes = {SCHEME_OF[f]: values[f] for f in MULTI if f in mapping}
-        initiative = writer.initiative(org, init_values, codes)
+        org = writer.organisation(values["organisation"])
+        place = writer.place(values["place"])
+        initiative = writer.initiative(org, values["initiative"], values["codes"])
         link_key = (id(initiative), id(place))
         links[link_key] = (initiative, place)
         if values["schedule"] is not None:

@@ -134,7 +134,7 @@ def create_user(email: str, role: str, password: str, area_codes=(), organisatio
 def organisation_scope_of_user(user: User) -> Scope | None:
     if user.role != "editor" or user.organisation_id is None:
         return None
-    from .editing import organisation_scope
+    from .permissions import organisation_scope
     organisation = db.session.get(Organisation, user.organisation_id)
     return organisation_scope(organisation) if organisation else None
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import NotFound
 
 from .. import taxonomy
+from ..fields import ACTIVITY
 from ..extensions import db
 from ..models import (Activity, ActivityPartner, Area, Initiative, MeetingPlace, Organisation, Room)
 from ..models.types import utcnow
@@ -163,14 +164,18 @@ def room_clashes(room_id, starts_at: datetime, ends_at: datetime, ignore_id=None
 
 
 def _snapshot(activity: Activity) -> dict:
-    return {"title": activity.title, "starts_at": activity.starts_at.isoformat() if activity.starts_at else None,
-            "ends_at": activity.ends_at.isoformat() if activity.ends_at else None,
-            "place_id": str(activity.place_id) if activity.place_id else None,
-            "room_id": str(activity.room_id) if activity.room_id else None,
-            "visibility": activity.visibility, "status": activity.status,
-            "working_models": activity.codes("working_model"), "target_groups": activity.codes("target_group"),
-            "participants": activity.participants, "new_participants": activity.new_participants,
-            "volunteers": activity.volunteers}
+    """The audited fields of an activity (community/fields.py ACTIVITY) as JSON-friendly values."""
+    values = {}
+    for f in ACTIVITY.fields:
+        if f.name in ("target_groups_reached", "reflection"):
+            continue  # the reflection never goes into the log; groups reached come with the counts
+        value = activity.codes(f.scheme) if f.kind == "codes" else getattr(activity, f.name)
+        if f.kind == "datetime" and value is not None:
+            value = value.isoformat()
+        elif f.kind == "ref" and value is not None:
+            value = str(value)
+        values[f.name] = value
+    return values
 
 
 def plan_activity(user, plan: ActivityPlan, *, allow_clash: bool = False) -> Activity:
@@ -425,7 +430,7 @@ def export_csv(user, first_day: date, last_day: date, area_id=None) -> str:
 # ------------------------------------------------------------------ choices for forms
 
 def initiatives_for_choice(user) -> list[Initiative]:
-    from .editing import initiative_scope
+    from .permissions import initiative_scope
     inits = db.session.scalars(select(Initiative).where(Initiative.archived_at.is_(None))
                                .order_by(Initiative.name)).all()
     mine = [i for i in inits if can(user, "activity.plan", initiative_scope(i))]

@@ -4,68 +4,36 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import NotFound
 
-from .. import taxonomy
 from ..extensions import db
 from ..importers.common import key
-from ..models import (Activity, AddressPoint, ChangeRequest, Initiative, InitiativeAtPlace, MeetingPlace,
-                      Organisation, OutdatedReport, Room, Schedule)
+from ..models import (AddressPoint, ChangeRequest, Initiative, InitiativeAtPlace, MeetingPlace,
+                      Organisation, OutdatedReport, Schedule)
 from ..models.types import utcnow
-from ..scheduling import TZ
-from . import audit
-from .areas import LEVELS, areas_frame, assign_places
-from .listings import recurrence_from, schedule_problems, schedule_row
-from .permissions import Scope, can, require, user_area_ids
+from . import audit, writer
+from .areas import LEVELS, areas_frame
+from .permissions import (Scope, can, initiative_scope, organisation_scope, place_scope, require, scope_of,
+                          user_area_ids)
+from .schedules import recurrence_from, schedule_problems, schedule_row
 from .validation import Invalid
 
 ENTITY_TYPES = ("organisation", "initiative", "meeting_place")
 MODELS = {"organisation": Organisation, "initiative": Initiative, "meeting_place": MeetingPlace}
-FIELDS = {
-    "organisation": ("name", "description", "website", "email", "phone", "languages"),
-    "initiative": ("name", "description", "status", "tie_type", "cost", "price", "childcare",
-                   "low_literacy", "registration_required", "wheelchair", "contact", "url",
-                   "working_models", "target_groups", "network_functions", "languages"),
-    "meeting_place": ("name", "kind", "street", "number", "postcode", "municipality", "latitude",
-                      "longitude", "accessibility", "wheelchair", "rooms"),
-}
-# Initiative fields stored as taxonomy terms, one row per code.
-CODE_FIELDS = {"working_models": "working_model", "target_groups": "target_group",
-               "network_functions": "network_function", "languages": "language"}
+# The editable fields per entity, from the one description (community/fields.py).
+FIELDS = {name: tuple(f.name for f in writer.entity(name).form_fields) for name in ENTITY_TYPES}
+snapshot = writer.snapshot
 
 
-def today() -> date:
-    return datetime.now(TZ).date()
+today = writer.today
 
 
 # ------------------------------------------------------------------ scopes
-
-def place_scope(place: MeetingPlace) -> Scope:
-    return Scope(area_ids=frozenset(pa.area_id for pa in place.areas))
-
-
-def initiative_scope(initiative: Initiative) -> Scope:
-    ids = frozenset(pa.area_id for loc in initiative.locations for pa in loc.place.areas)
-    return Scope(area_ids=ids, organisation_id=initiative.organisation_id)
-
-
-def organisation_scope(organisation: Organisation) -> Scope:
-    """An organisation belongs to the areas of the places where its initiatives are held;
-    one without any yet is not tied to an area (any worker may complete it)."""
-    places = [loc.place for init in organisation.initiatives for loc in init.locations]
-    ids = frozenset(pa.area_id for place in places for pa in place.areas)
-    return Scope(area_ids=ids if places else None, organisation_id=organisation.id)
-
-
-def scope_of(entity_type: str, obj) -> Scope:
-    return {"organisation": organisation_scope, "initiative": initiative_scope,
-            "meeting_place": place_scope}[entity_type](obj)
-
 
 def get_listing(user, entity_type: str, entity_id: uuid.UUID, action: str = "workspace.view"):
     """A listing the user may act on: unknown ids are 404, someone else's are 403."""
@@ -88,92 +56,7 @@ def may_edit(user, entity_type: str, obj) -> bool:
     return can(user, "listing.edit_direct", scope) or can(user, "listing.propose", scope)
 
 
-# ------------------------------------------------------------------ snapshots
-
-def _room_text(room: Room) -> str:
-    return f"{room.name} ({room.capacity})" if room.capacity else room.name
-
-
-def parse_rooms(text_or_list) -> list[tuple[str, int | None]]:
-    """'Grote zaal (60)' per line -> [('Grote zaal', 60)]."""
-    lines = text_or_list.splitlines() if isinstance(text_or_list, str) else list(text_or_list or [])
-    rooms = []
-    for line in lines:
-        line = line.strip()
-        if not line:
-            continue
-        capacity = None
-        if line.endswith(")") and "(" in line:
-            name, _sep, rest = line.rpartition("(")
-            if rest[:-1].strip().isdigit():
-                line, capacity = name.strip(), int(rest[:-1].strip())
-        rooms.append((line, capacity))
-    return rooms
-
-
-def snapshot(entity_type: str, obj) -> dict:
-    """The editable fields as JSON-friendly values, for diffs, proposals and the audit log."""
-    values = {}
-    for name in FIELDS[entity_type]:
-        if entity_type == "initiative" and name in CODE_FIELDS:
-            values[name] = obj.codes(CODE_FIELDS[name])
-        elif name == "rooms":
-            values[name] = [_room_text(r) for r in obj.rooms]
-        elif name == "languages":
-            values[name] = sorted(obj.languages or [])
-        else:
-            values[name] = getattr(obj, name)
-    return values
-
-
-def _normalise(entity_type: str, values: dict) -> dict:
-    out = {}
-    for name in FIELDS[entity_type]:
-        if name not in values:
-            continue
-        value = values[name]
-        if value is None and name not in ("latitude", "longitude"):
-            value = ""  # an empty or missing form field: text columns hold "" rather than NULL
-        if name in CODE_FIELDS or name == "languages":
-            value = sorted(set(value or []))
-        elif name == "rooms":
-            value = [f"{n} ({c})" if c else n for n, c in parse_rooms(value)]
-        elif name in ("latitude", "longitude"):
-            value = None if value in (None, "") else round(float(value), 7)
-        elif isinstance(value, str):
-            value = value.strip()
-        out[name] = value
-    return out
-
-
-def _apply(entity_type: str, obj, values: dict) -> None:
-    for name, value in values.items():
-        if entity_type == "initiative" and name in CODE_FIELDS:
-            obj.set_codes(CODE_FIELDS[name], value)
-        elif name == "rooms":
-            _sync_rooms(obj, value)
-        else:
-            setattr(obj, name, value)
-    if entity_type == "meeting_place" and ({"latitude", "longitude"} & set(values)):
-        assign_places([obj])
-
-
-def _sync_rooms(place: MeetingPlace, wanted: list[str]) -> None:
-    rooms = parse_rooms(wanted)
-    names = {key(n) for n, _c in rooms}
-    for room in list(place.rooms):
-        if key(room.name) not in names:
-            in_use = room.id and db.session.scalar(select(Activity.id).where(Activity.room_id == room.id).limit(1))
-            if in_use:
-                raise Invalid({"rooms": _("The room %(room)s has activities and cannot be removed.", room=room.name)})
-            place.rooms.remove(room)
-    for name, capacity in rooms:
-        current = next((r for r in place.rooms if key(r.name) == key(name)), None)
-        if current is None:
-            place.rooms.append(Room(name=name, capacity=capacity))
-        else:
-            current.name, current.capacity = name, capacity
-
+# ------------------------------------------------------------------ positions
 
 def areas_at(latitude: float, longitude: float, levels=LEVELS) -> dict:
     """{level: area id} of the areas holding a point (levels without one are left out)."""
@@ -244,17 +127,17 @@ def save_listing(user, entity_type: str, obj, values: dict, *, organisation_id=N
     """Create (obj None) or change a listing: directly for workers and coordinators of its areas,
     as a proposal for the organisation's own editor. organisation_id and place_id: for a new
     initiative, who runs it and where it is held."""
-    values = _normalise(entity_type, values)
+    values = writer.clean(entity_type, values)
     if entity_type == "meeting_place":
         _fill_position(values)
     if obj is None:
         return _create(user, entity_type, values, organisation_id, place_id)
     scope = scope_of(entity_type, obj)
-    before = snapshot(entity_type, obj)
+    before = writer.snapshot(entity_type, obj)
     changes = audit.changed_fields(before, values)
     if can(user, "listing.edit_direct", scope):
         if changes:
-            _apply(entity_type, obj, {k: values[k] for k in changes})
+            writer.apply(entity_type, obj, {k: values[k] for k in changes})
             if entity_type == "meeting_place" and not can(user, "listing.edit_direct", place_scope(obj)):
                 raise Invalid({"latitude": _("This position lies outside your areas.")})
             audit.record(user, entity_type, obj.id, "update", changes)
@@ -309,7 +192,7 @@ def _create(user, entity_type, values, organisation_id, place_id) -> Saved:
         scope = Scope(area_ids=None)
     if can(user, "listing.edit_direct", scope):
         obj = _new_object(entity_type, organisation_id, place_id)
-        _apply(entity_type, obj, values)
+        writer.apply(entity_type, obj, values)
         db.session.add(obj)
         db.session.flush()
         audit.record(user, entity_type, obj.id, "create",
@@ -490,7 +373,7 @@ def diff(cr: ChangeRequest) -> list[FieldDiff]:
     current = {}
     if cr.entity_id is not None:
         obj = db.session.get(MODELS[cr.entity_type], cr.entity_id)
-        current = snapshot(cr.entity_type, obj) if obj else {}
+        current = writer.snapshot(cr.entity_type, obj) if obj else {}
     rows = []
     for name, value in cr.proposed.items():
         now = current.get(name)
@@ -515,12 +398,12 @@ def decide(user, cr: ChangeRequest, approve: bool, note: str = ""):
         audit.record(user, cr.entity_type if cr.entity_id else "change_request", cr.entity_id or cr.id,
                      "reject", {})
         return None
-    values = {k: v for k, v in cr.proposed.items() if k in FIELDS[cr.entity_type]}
+    values = {k: v for k, v in cr.proposed.items() if k in writer.entity(cr.entity_type)}
     if cr.entity_id is None:
         organisation_id = uuid.UUID(cr.proposed["organisation_id"])
         place_id = uuid.UUID(cr.proposed["place_id"])
         obj = _new_object(cr.entity_type, organisation_id, place_id)
-        _apply(cr.entity_type, obj, values)
+        writer.apply(cr.entity_type, obj, values)
         db.session.add(obj)
         db.session.flush()
         cr.entity_id = obj.id
@@ -529,9 +412,9 @@ def decide(user, cr: ChangeRequest, approve: bool, note: str = ""):
     obj = db.session.get(MODELS[cr.entity_type], cr.entity_id)
     if obj is None:
         raise NotFound()
-    before = snapshot(cr.entity_type, obj)
+    before = writer.snapshot(cr.entity_type, obj)
     changes = audit.changed_fields(before, values)
-    _apply(cr.entity_type, obj, {k: values[k] for k in changes})
+    writer.apply(cr.entity_type, obj, {k: values[k] for k in changes})
     audit.record(user, cr.entity_type, obj.id, "approve", changes)
     return obj
 
@@ -573,7 +456,3 @@ def resolve_report(user, report: OutdatedReport, note: str) -> None:
     target = report.initiative_id or report.place_id
     audit.record(user, "initiative" if report.initiative_id else "meeting_place", target or report.id,
                  "resolve_report", {"report": {"old": report.message, "new": note}})
-
-
-def vocabulary_for(field: str):
-    return taxonomy.TERM_SCHEMES.get(CODE_FIELDS.get(field, ""))

@@ -14,6 +14,7 @@ from sqlalchemy import and_, func, or_, select
 from geo.crs import METRIC, to_wgs84
 from geo.distance import distances_m, project_metric, walking_minutes
 from .. import taxonomy
+from ..fields import INITIATIVE
 from ..templating import filter_label
 from ..extensions import db
 from ..models import (Area, Initiative, InitiativeAtPlace, InitiativeTerm, MeetingPlace, Organisation, PlaceArea,
@@ -25,10 +26,9 @@ from .public import VISIBLE_STATUSES, Listing
 DEFAULT_RADIUS = 1000
 MAX_RADIUS = 50_000
 PAGE_SIZE = 30
-MULTI_PARAMS = {"model": taxonomy.WORKING_MODELS, "group": taxonomy.TARGET_GROUPS,
-                "function": taxonomy.NETWORK_FUNCTIONS, "language": taxonomy.LANGUAGES}
-SCHEME = {"model": "working_model", "group": "target_group", "function": "network_function",
-          "language": "language"}
+# URL parameter -> vocabulary and term scheme, from the field descriptions (community/fields.py).
+MULTI_PARAMS = {f.filter: f.vocabulary for f in INITIATIVE.term_fields if f.filter}
+SCHEME = {f.filter: f.scheme for f in INITIATIVE.term_fields if f.filter}
 FLAGS = ("childcare", "wheelchair", "noreg")
 
 

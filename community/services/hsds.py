@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from .. import taxonomy
+from ..fields import INITIATIVE
 from ..extensions import db
 from ..models import Initiative, InitiativeAtPlace, MeetingPlace, Organisation
 from .public import VISIBLE_STATUSES
@@ -91,9 +92,21 @@ def organisation(org: Organisation, *, with_services: list[dict] | None = None) 
     return out
 
 
+def attribute_codes(init) -> list[tuple[str, str]]:
+    """(scheme, code) of every field described as an HSDS attribute (community/fields.py)."""
+    pairs = []
+    for f in INITIATIVE.fields:
+        if f.hsds != "attribute":
+            continue
+        if f.kind == "codes":
+            pairs += [(f.vocabulary.name, code) for code in init.codes(f.scheme)]
+        elif getattr(init, f.name) not in (None, ""):
+            pairs.append((f.vocabulary.name, getattr(init, f.name)))
+    return pairs
+
+
 def service(init: Initiative, *, nested_organisation: bool = True) -> dict:
-    codes = [(scheme, code) for scheme in ("working_model", "target_group", "network_function")
-             for code in init.codes(scheme)] + [("tie_type", init.tie_type), ("childcare", init.childcare)]
+    codes = attribute_codes(init)
     out = {
         "id": str(init.id), "organization_id": str(init.organisation_id), "name": init.name,
         "description": init.description or "", "url": init.url if init.url.startswith(("http://", "https://")) else None,

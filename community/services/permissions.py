@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from werkzeug.exceptions import Forbidden
+
+if TYPE_CHECKING:  # the scope functions only read attributes; no import of the models at run time
+    from ..models import Initiative, MeetingPlace, Organisation
 
 # action -> roles that may do it at all; scope checks (district, organisation) follow below.
 RULES: dict[str, set[str]] = {
@@ -109,3 +113,27 @@ def can_manage_user(actor, user, organisation_scope: Scope | None = None) -> boo
 def require(user, action: str, target=None) -> None:
     if not can(user, action, target):
         raise Forbidden()
+
+
+# ------------------------------------------------------------------ scopes of records
+
+def place_scope(place: MeetingPlace) -> Scope:
+    return Scope(area_ids=frozenset(pa.area_id for pa in place.areas))
+
+
+def initiative_scope(initiative: Initiative) -> Scope:
+    ids = frozenset(pa.area_id for loc in initiative.locations for pa in loc.place.areas)
+    return Scope(area_ids=ids, organisation_id=initiative.organisation_id)
+
+
+def organisation_scope(organisation: Organisation) -> Scope:
+    """An organisation belongs to the areas of the places where its initiatives are held;
+    one without any yet is not tied to an area (any worker may complete it)."""
+    places = [loc.place for init in organisation.initiatives for loc in init.locations]
+    ids = frozenset(pa.area_id for place in places for pa in place.areas)
+    return Scope(area_ids=ids if places else None, organisation_id=organisation.id)
+
+
+def scope_of(entity_type: str, obj) -> Scope:
+    return {"organisation": organisation_scope, "initiative": initiative_scope,
+            "meeting_place": place_scope}[entity_type](obj)

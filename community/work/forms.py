@@ -5,13 +5,14 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, EmailField, FloatField, IntegerField, PasswordField,
                      RadioField, SelectField, SelectMultipleField, StringField, TextAreaField, TimeField)
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from .. import taxonomy
+from .. import fields, taxonomy
 from ..models.user import ROLES
 from ..templating import current_locale
 
 NUMBER = {"inputmode": "numeric", "pattern": "[0-9]*"}
+_A = fields.ACTIVITY
 
 
 class CheckboxGroup(SelectMultipleField):
@@ -22,7 +23,7 @@ class CheckboxGroup(SelectMultipleField):
             allowed = {str(v) for v, _label in self.choices}
             bad = [v for v in self.data if v not in allowed]
             if bad:
-                raise ValueError(self.gettext("'%(value)s' is not a valid choice for this field.") % {"value": bad[0]})
+                raise ValidationError(self.gettext("'%(value)s' is not a valid choice for this field.") % {"value": bad[0]})
 
 
 def _choices(vocabulary):
@@ -36,21 +37,21 @@ class CsrfOnlyForm(FlaskForm):
 # ------------------------------------------------------------------ activities
 
 class ActivityPlanForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[DataRequired(_l("Enter a title, for example 'Soup and chat'.")),
-                                                 Length(max=300)])
+    title = StringField(_A["title"].label, validators=[DataRequired(_A["title"].required),
+                                                      Length(max=_A["title"].max_length)])
     initiative = SelectField(_l("Initiative (optional)"), choices=[], validate_choice=False)
-    place = SelectField(_l("Meeting place"), choices=[], validate_choice=False,
+    place = SelectField(_A["place_id"].label, choices=[], validate_choice=False,
                         description=_l("Or leave empty and mark the spot on the map below."))
-    room = SelectField(_l("Room (optional)"), choices=[], validate_choice=False)
+    room = SelectField(_A["room_id"].label, choices=[], validate_choice=False)
     latitude = FloatField(_l("Latitude"), validators=[Optional(), NumberRange(-90, 90)])
     longitude = FloatField(_l("Longitude"), validators=[Optional(), NumberRange(-180, 180)])
     day = DateField(_l("Date"), validators=[InputRequired(_l("Enter the date, for example 2026-03-14."))])
-    start = TimeField(_l("Start time"), validators=[InputRequired(_l("Enter the start time, for example 14:00."))])
-    end = TimeField(_l("End time"), validators=[InputRequired(_l("Enter the end time, for example 16:00."))])
-    working_models = CheckboxGroup(_l("Working models"), choices=[])
-    target_groups = CheckboxGroup(_l("Target groups"), choices=[])
+    start = TimeField(_A["starts_at"].label, validators=[InputRequired(_l("Enter the start time, for example 14:00."))])
+    end = TimeField(_A["ends_at"].label, validators=[InputRequired(_l("Enter the end time, for example 16:00."))])
+    working_models = CheckboxGroup(_A["working_models"].label, choices=[])
+    target_groups = CheckboxGroup(_A["target_groups"].label, choices=[])
     partners = CheckboxGroup(_l("Partner organisations"), choices=[])
-    visibility = RadioField(_l("Who may see it"), default="internal", choices=[],
+    visibility = RadioField(_A["visibility"].label, default="internal", choices=[],
                             validators=[InputRequired(_l("Choose public or internal."))])
     allow_clash = BooleanField(_l("Keep this time anyway, although the room is already booked"))
 
@@ -69,19 +70,19 @@ class ActivityPlanForm(FlaskForm):
 
 
 class ActivityDoneForm(FlaskForm):
-    participants = IntegerField(_l("Participants"), render_kw=NUMBER,
+    participants = IntegerField(_A["participants"].label, render_kw=NUMBER,
                                 validators=[InputRequired(_l("Enter the number of participants, 0 or more.")),
                                             NumberRange(min=0, max=100000, message=_l("Enter a number, 0 or more."))])
-    new_participants = IntegerField(_l("Of whom new"), render_kw=NUMBER, default=0,
-                                    description=_l("People who came for the first time."),
+    new_participants = IntegerField(_A["new_participants"].label, render_kw=NUMBER, default=0,
+                                    description=_A["new_participants"].help,
                                     validators=[InputRequired(_l("Enter the number of new participants, 0 or more.")),
                                                 NumberRange(min=0, max=100000, message=_l("Enter a number, 0 or more."))])
-    volunteers = IntegerField(_l("Volunteers"), render_kw=NUMBER, default=0,
+    volunteers = IntegerField(_A["volunteers"].label, render_kw=NUMBER, default=0,
                               validators=[InputRequired(_l("Enter the number of volunteers, 0 or more.")),
                                           NumberRange(min=0, max=100000, message=_l("Enter a number, 0 or more."))])
-    target_groups_reached = CheckboxGroup(_l("Target groups reached"), choices=[])
-    reflection = TextAreaField(_l("Short reflection (optional)"), validators=[Length(max=2000)],
-                               description=_l("What went well, what would you change? No names, e-mail addresses or phone numbers of residents."))
+    target_groups_reached = CheckboxGroup(_A["target_groups_reached"].label, choices=[])
+    reflection = TextAreaField(_A["reflection"].label, validators=[Length(max=_A["reflection"].max_length)],
+                               description=_A["reflection"].help)
     no_personal_details = BooleanField(_l("I checked: the reflection holds no residents' personal details"))
 
     def __init__(self, *args, **kwargs):
@@ -104,87 +105,99 @@ class ExportForm(FlaskForm):
 
 # ------------------------------------------------------------------ listings
 
-class OrganisationForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter the organisation's name.")), Length(max=300)])
-    description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
-    website = StringField(_l("Website"), validators=[Length(max=500)])
-    email = StringField(_l("E-mail address"), validators=[Length(max=300)])
-    phone = StringField(_l("Phone"), validators=[Length(max=100)])
-    languages = CheckboxGroup(_l("Languages spoken"), choices=[])
+def _validators(f):
+    found = [DataRequired(f.required)] if f.required else []
+    if f.kind == "float":
+        found = [Optional(), NumberRange(*f.bounds)] if f.bounds else [Optional()]
+    if f.max_length:
+        found.append(Length(max=f.max_length))
+    return found
+
+
+def _form_field(f):
+    """The WTForms field for a field description (community/fields.py)."""
+    options = {"label": f.label, "description": f.help or "", "validators": _validators(f)}
+    if f.width == "short" and f.name == "postcode":
+        options["render_kw"] = NUMBER
+    if f.kind == "codes":
+        return CheckboxGroup(choices=[], **options)
+    if f.kind == "choice":
+        return (RadioField if f.widget == "radio" else SelectField)(choices=[], **options)
+    if f.kind == "bool":
+        return BooleanField(**options)
+    if f.kind == "float":
+        return FloatField(**options)
+    if f.kind == "date":
+        options["validators"] = [Optional()]
+        return DateField(**options)
+    if f.kind in ("longtext", "rooms"):
+        return TextAreaField(**options)
+    return StringField(**options)
+
+
+class EntityForm(FlaskForm):
+    """A listing form built from its entity's description; choices filled in the request's language."""
+
+    entity = None
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.languages.choices = _choices(taxonomy.LANGUAGES)
+        for f in self.entity.form_fields:
+            if f.vocabulary is not None:
+                getattr(self, f.name).choices = _choices(f.vocabulary)
+
+    def values(self) -> dict:
+        return {f.name: getattr(self, f.name).data for f in self.entity.form_fields}
+
+    def layout(self) -> list[tuple[str, list]]:
+        """Consecutive fields of the same group together: [(group, [(description, bound field)])]."""
+        groups: list[tuple[str, list]] = []
+        for f in self.entity.form_fields:
+            if not groups or groups[-1][0] != f.group or not f.group:
+                groups.append((f.group, []))
+            groups[-1][1].append((f, getattr(self, f.name)))
+        return groups
 
 
-class InitiativeForm(FlaskForm):
-    organisation = SelectField(_l("Organisation"), choices=[], validate_choice=False)
-    place = SelectField(_l("Held at (meeting place)"), choices=[], validate_choice=False,
-                        description=_l("You can add more places and the opening times after saving."))
-    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter the initiative's name.")), Length(max=300)])
-    description = TextAreaField(_l("Description"), validators=[Length(max=5000)],
-                                description=_l("Plain words, warm and respectful: 'for everyone in the neighbourhood'."))
-    status = SelectField(_l("Status"), choices=[])
-    tie_type = RadioField(_l("Kind of ties"), choices=[])
-    cost = RadioField(_l("Cost"), choices=[])
-    price = StringField(_l("Price details"), validators=[Length(max=300)])
-    childcare = SelectField(_l("Children"), choices=[])
-    wheelchair = SelectField(_l("Wheelchair access"), choices=[])
-    low_literacy = BooleanField(_l("Easy to read and follow (low literacy friendly)"))
-    registration_required = BooleanField(_l("Registration needed"))
-    contact = TextAreaField(_l("Contact"), validators=[Length(max=2000)])
-    url = StringField(_l("Web page"), validators=[Length(max=500)])
-    working_models = CheckboxGroup(_l("Working models"), choices=[])
-    target_groups = CheckboxGroup(_l("Target groups"), choices=[])
-    network_functions = CheckboxGroup(_l("Network functions"), choices=[])
-    languages = CheckboxGroup(_l("Languages"), choices=[])
+def entity_form(description, base=EntityForm, **extra):
+    """A form class for a description: its fields in order, plus `extra` fields placed first."""
+    attrs = {**extra, "entity": description}
+    attrs.update({f.name: _form_field(f) for f in description.form_fields})
+    return type(f"{description.name.title().replace('_', '')}Form", (base,), attrs)
 
+
+_S = fields.SCHEDULE
+OrganisationForm = entity_form(fields.ORGANISATION)
+PlaceForm = entity_form(fields.MEETING_PLACE)
+
+
+class _InitiativeBase(EntityForm):
     def __init__(self, *args, organisations=(), places=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.organisation.choices = [("", _l("Choose an organisation"))] + [(str(o.id), o.name) for o in organisations]
         self.place.choices = [("", _l("Choose a meeting place"))] + [(str(p.id), p.name) for p in places]
-        self.status.choices = _choices(taxonomy.STATUSES)
-        self.tie_type.choices = _choices(taxonomy.TIE_TYPES)
-        self.cost.choices = _choices(taxonomy.COSTS)
-        self.childcare.choices = _choices(taxonomy.CHILDCARE)
-        self.wheelchair.choices = _choices(taxonomy.WHEELCHAIR)
-        self.working_models.choices = _choices(taxonomy.WORKING_MODELS)
-        self.target_groups.choices = _choices(taxonomy.TARGET_GROUPS)
-        self.network_functions.choices = _choices(taxonomy.NETWORK_FUNCTIONS)
-        self.languages.choices = _choices(taxonomy.LANGUAGES)
 
 
-class PlaceForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter the meeting place's name.")), Length(max=300)])
-    kind = SelectField(_l("Kind of place"), choices=[])
-    street = StringField(_l("Street"), validators=[Length(max=300)])
-    number = StringField(_l("Number"), validators=[Length(max=30)])
-    postcode = StringField(_l("Postcode"), validators=[Length(max=10)], render_kw=NUMBER)
-    municipality = StringField(_l("Municipality"), validators=[Length(max=100)])
-    latitude = FloatField(_l("Latitude"), validators=[Optional(), NumberRange(-90, 90)],
-                          description=_l("Leave empty to look the address up in our address data."))
-    longitude = FloatField(_l("Longitude"), validators=[Optional(), NumberRange(-180, 180)])
-    accessibility = TextAreaField(_l("Accessibility"), validators=[Length(max=2000)])
-    wheelchair = SelectField(_l("Wheelchair access"), choices=[])
-    rooms = TextAreaField(_l("Rooms"), description=_l("One per line, with the capacity in brackets: Grote zaal (60)."))
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.kind.choices = _choices(taxonomy.PLACE_KINDS)
-        self.wheelchair.choices = _choices(taxonomy.WHEELCHAIR)
+InitiativeForm = entity_form(
+    fields.INITIATIVE, base=_InitiativeBase,
+    organisation=SelectField(_l("Organisation"), choices=[], validate_choice=False),
+    place=SelectField(_l("Held at (meeting place)"), choices=[], validate_choice=False,
+                      description=_l("You can add more places and the opening times after saving.")))
 
 
 class ScheduleForm(FlaskForm):
-    place = SelectField(_l("Meeting place"), choices=[], validate_choice=False)
-    frequency = SelectField(_l("How often"), choices=[])
-    weekdays = CheckboxGroup(_l("On which days"), choices=[])
-    nth = SelectField(_l("Which week of the month (monthly only)"), choices=[], validate_choice=False)
-    on_date = DateField(_l("Date (once only)"), validators=[Optional()])
-    start = TimeField(_l("Start time"), validators=[InputRequired(_l("Enter the start time, for example 14:00."))])
-    end = TimeField(_l("End time"), validators=[InputRequired(_l("Enter the end time, for example 16:00."))])
-    valid_from = DateField(_l("From (optional)"), validators=[Optional()])
-    valid_until = DateField(_l("Until (optional)"), validators=[Optional()])
-    note = StringField(_l("Note (optional)"), validators=[Length(max=300)])
+    """Opening times: the labels are the schedule fields' (community/fields.py); days are boxes here."""
+
+    place = SelectField(_A["place_id"].label, choices=[], validate_choice=False)
+    frequency = SelectField(_S["frequency"].label, choices=[])
+    weekdays = CheckboxGroup(_S["weekdays"].label, choices=[])
+    nth = SelectField(_S["nth"].label, choices=[], validate_choice=False)
+    on_date = DateField(_S["date"].label, validators=[Optional()])
+    start = TimeField(_S["start"].label, validators=[InputRequired(_l("Enter the start time, for example 14:00."))])
+    end = TimeField(_S["end"].label, validators=[InputRequired(_l("Enter the end time, for example 16:00."))])
+    valid_from = DateField(_S["valid_from"].label, validators=[Optional()])
+    valid_until = DateField(_S["valid_until"].label, validators=[Optional()])
+    note = StringField(_S["note"].label, validators=[Length(max=_S["note"].max_length)])
 
     def __init__(self, *args, places=(), **kwargs):
         super().__init__(*args, **kwargs)

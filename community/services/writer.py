@@ -1,107 +1,139 @@
-"""Writing listings: organisations, initiatives, meeting places and schedules, with their rules."""
+"""The one writer of listings: every path (workspace edit, approval, importers, demo) writes here.
+
+It cleans values with the field descriptions in community/fields.py (messages name the field),
+applies them to records (taxonomy terms, rooms, a moved place's areas), records the audit entry
+and, for files, upserts by identity with in-memory look-ups and bulk inserts.
+"""
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import date, datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import insert, select
 from sqlalchemy.orm import selectinload
 
-from .. import taxonomy
 from ..extensions import db
-from ..models.types import new_id, utcnow
-from ..models import (Initiative, InitiativeAtPlace, InitiativeTerm, MeetingPlace, Organisation, Room,
-                      Schedule)
+from ..fields import ENTITIES, INITIATIVE, Entity, parse_rooms
 from ..importers.common import key
-from ..scheduling import Recurrence
+from ..models import (Activity, Initiative, InitiativeAtPlace, InitiativeTerm, MeetingPlace, Organisation, Room,
+                      Schedule)
+from ..models.types import new_id, utcnow
+from ..scheduling import TZ, Recurrence
+from . import audit
 from .areas import LEVELS, areas_frame, assign_places
+from .schedules import schedule_row, schedule_values
+from .validation import Invalid
 
-INITIATIVE_FIELDS = ("name", "description", "status", "tie_type", "cost", "price", "childcare",
-                     "low_literacy", "registration_required", "wheelchair", "contact", "url",
-                     "last_verified")
-INITIATIVE_DEFAULTS = {"description": "", "status": "active", "tie_type": "both", "cost": "free", "price": "",
-                       "childcare": "unknown", "low_literacy": False, "registration_required": False,
-                       "wheelchair": "unknown", "contact": "", "url": "", "last_verified": None}
-PLACE_FIELDS = ("name", "kind", "street", "number", "postcode", "municipality", "latitude",
-                "longitude", "accessibility", "wheelchair")
-ORGANISATION_FIELDS = ("name", "description", "website", "email", "phone", "languages")
-SINGLE_CHOICE = {"status": taxonomy.STATUSES, "tie_type": taxonomy.TIE_TYPES, "cost": taxonomy.COSTS,
-                 "childcare": taxonomy.CHILDCARE, "wheelchair": taxonomy.WHEELCHAIR}
 
+def today() -> date:
+    return datetime.now(TZ).date()
+
+
+def entity(entity_type: str) -> Entity:
+    return ENTITIES[entity_type]
+
+
+# ------------------------------------------------------------------ values
+
+def clean(entity_type: str, values: dict, *, only_form: bool = True) -> dict:
+    """Stored values for the given fields (absent ones stay absent); Invalid names each bad field."""
+    out, errors = {}, {}
+    now = today()
+    for f in entity(entity_type).fields:
+        if f.name not in values or (only_form and not f.in_form):
+            continue
+        try:
+            value = f.clean(values[f.name], now)
+        except ValueError as exc:
+            errors[f.name] = f"{f.label}: {exc}"
+            continue
+        if f.required and value in ("", None):
+            errors[f.name] = str(f.required)
+            continue
+        out[f.name] = value
+    if errors:
+        raise Invalid(errors)
+    return out
+
+
+def _room_text(room: Room) -> str:
+    return f"{room.name} ({room.capacity})" if room.capacity else room.name
+
+
+def snapshot(entity_type: str, obj) -> dict:
+    """The editable fields as JSON-friendly values, for diffs, proposals and the audit log."""
+    values = {}
+    for f in entity(entity_type).form_fields:
+        if f.kind == "codes" and f.scheme:
+            values[f.name] = obj.codes(f.scheme)
+        elif f.kind == "rooms":
+            values[f.name] = [_room_text(r) for r in obj.rooms]
+        elif f.kind == "codes":
+            values[f.name] = sorted(getattr(obj, f.name) or [])
+        else:
+            values[f.name] = getattr(obj, f.name)
+    return values
+
+
+def apply(entity_type: str, obj, values: dict) -> None:
+    """Set cleaned values on a record; a moved meeting place gets its areas again."""
+    description = entity(entity_type)
+    for name, value in values.items():
+        f = description[name]
+        if f.kind == "codes" and f.scheme:
+            obj.set_codes(f.scheme, value)
+        elif f.kind == "rooms":
+            _sync_rooms(obj, value)
+        else:
+            setattr(obj, name, value)
+    if entity_type == "meeting_place" and ({"latitude", "longitude"} & set(values)):
+        assign_places([obj])
+
+
+def _sync_rooms(place: MeetingPlace, wanted) -> None:
+    rooms = parse_rooms(wanted)
+    names = {key(n) for n, _c in rooms}
+    for room in list(place.rooms):
+        if key(room.name) not in names:
+            in_use = room.id and db.session.scalar(select(Activity.id).where(Activity.room_id == room.id).limit(1))
+            if in_use:
+                raise Invalid({"rooms": _("The room %(room)s has activities and cannot be removed.", room=room.name)})
+            place.rooms.remove(room)
+    for name, capacity in rooms:
+        current = next((r for r in place.rooms if key(r.name) == key(name)), None)
+        if current is None:
+            place.rooms.append(Room(name=name, capacity=capacity))
+        else:
+            current.name, current.capacity = name, capacity
+
+
+def write(user, entity_type: str, obj, values: dict, action: str) -> dict:
+    """Apply changed values to a record and record them in the audit log; returns the changes."""
+    changes = audit.changed_fields(snapshot(entity_type, obj) if action != "create" else {}, values)
+    if action == "create":
+        apply(entity_type, obj, values)
+        db.session.add(obj)
+        db.session.flush()
+    elif changes:
+        apply(entity_type, obj, {k: values[k] for k in changes})
+    if changes or action == "create":
+        audit.record(user, entity_type, obj.id, action, changes)
+    return changes
+
+
+# ------------------------------------------------------------------ files: bulk upserts
 
 def place_key(name: str, street: str, number: str, postcode: str) -> str:
     return "|".join(key(x) for x in (name, street, number, postcode))
 
 
-def schedule_problems(spec: dict) -> list[str]:
-    """Problems with a schedule given as plain values (frequency, weekdays, start, end, ...)."""
-    try:
-        rule = recurrence_from(spec)
-    except (TypeError, ValueError) as exc:
-        return [str(exc)]
-    return rule.validate()
-
-
-def _time(value, field_name: str) -> time:
-    if isinstance(value, time):
-        return value
-    text = str(value or "").strip().replace(".", ":").replace("u", ":")
-    try:
-        hours, minutes = (text.split(":") + ["0"])[:2]
-        return time(int(hours), int(minutes or 0))
-    except ValueError:
-        raise ValueError(f"{field_name} {value!r} is not a time like 14:00") from None
-
-
-def _date(value, field_name: str) -> date | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise ValueError(f"{field_name} {value!r} is not a date like 2026-03-14") from None
-
-
-def recurrence_from(spec: dict) -> Recurrence:
-    frequency = taxonomy.FREQUENCIES.lookup(spec.get("frequency") or "weekly")
-    if frequency is None:
-        raise ValueError(f"frequency {spec.get('frequency')!r} is not one of "
-                         f"{', '.join(taxonomy.FREQUENCIES.codes)}")
-    weekdays = spec.get("weekdays") or ()
-    if isinstance(weekdays, str):
-        parts = [p for p in weekdays.replace("|", ",").replace(";", ",").split(",") if p.strip()]
-        days = []
-        for part in parts:
-            code = part.strip() if part.strip().isdigit() else taxonomy.WEEKDAYS.lookup(part)
-            if code is None or not 0 <= int(code) <= 6:
-                raise ValueError(f"weekday {part.strip()!r} is not a weekday (0=Monday ... 6=Sunday, or a name)")
-            days.append(int(code))
-        weekdays = days
-    nth = spec.get("nth")
-    return Recurrence(
-        frequency=frequency, start_time=_time(spec.get("start"), "start"),
-        end_time=_time(spec.get("end"), "end"), weekdays=tuple(sorted(int(d) for d in weekdays)),
-        nth=int(nth) if nth not in (None, "") else None,
-        on_date=_date(spec.get("date"), "date"), valid_from=_date(spec.get("valid_from"), "valid_from"),
-        valid_until=_date(spec.get("valid_until"), "valid_until"))
-
-
-def _schedule_values(rule: Recurrence, note: str = "") -> dict:
-    return {"frequency": rule.frequency, "weekdays": ",".join(str(d) for d in rule.weekdays),
-            "start_time": rule.start_time, "end_time": rule.end_time, "nth": rule.nth,
-            "on_date": rule.on_date, "valid_from": rule.valid_from, "valid_until": rule.valid_until,
-            "note": note}
-
-
-def schedule_row(rule: Recurrence, note: str = "") -> Schedule:
-    return Schedule(**_schedule_values(rule, note))
-
-
 def _same_schedules(current: list[Schedule], wanted: list[tuple[Recurrence, str]]) -> bool:
     return Counter((s.recurrence(), s.note) for s in current) == Counter(wanted)
+
+
+INITIATIVE_COLUMNS = INITIATIVE.column_fields
 
 
 class NewInitiative:
@@ -117,10 +149,8 @@ class NewInitiative:
         self.organisation_id = organisation_id
         self.external_id = values.get("external_id") or None
         self.is_demo = demo
-        self.name = values["name"]
-        for name in INITIATIVE_FIELDS:
-            if name in values:
-                setattr(self, name, values[name])
+        for f in INITIATIVE_COLUMNS:
+            setattr(self, f.name, values[f.name] if f.name in values else f.empty())
         self._codes: dict[str, set[str]] = {}
         self.locations: list[NewLocation] = []
 
@@ -134,7 +164,7 @@ class NewInitiative:
         """Every column, so that all rows of a bulk insert have the same keys."""
         row = {"id": self.id, "organisation_id": self.organisation_id, "external_id": self.external_id,
                "is_demo": self.is_demo, "archived_at": None}
-        row.update({name: getattr(self, name, INITIATIVE_DEFAULTS.get(name)) for name in INITIATIVE_FIELDS})
+        row.update({f.name: getattr(self, f.name) for f in INITIATIVE_COLUMNS})
         return row
 
 
@@ -145,12 +175,23 @@ class NewLocation:
     id: object = field(default_factory=new_id)
 
 
+def _changed(obj, values: dict, entity_type: str) -> bool:
+    """Apply the column values that differ; True when any did."""
+    changed = False
+    for f in entity(entity_type).column_fields:
+        if f.name in values and getattr(obj, f.name) != values[f.name]:
+            setattr(obj, f.name, values[f.name])
+            changed = True
+    return changed
+
+
 @dataclass
 class ListingWriter:
-    """Upserts listings with in-memory look-ups, so a 50,000-row import is not 150,000 queries.
+    """Upserts listings from files with in-memory look-ups, so 50,000 rows are not 150,000 queries.
 
     Identity: an external id when the source has one, else the organisation's name, the
-    place's name and address, and the initiative's organisation + name.
+    place's name and address, and the initiative's organisation + name. Values come cleaned by
+    the fields' descriptions (the importer calls Field.clean per column).
     """
 
     demo: bool = False
@@ -172,25 +213,16 @@ class ListingWriter:
         self.inits_by_ext = {i.external_id: i for i in inits if i.external_id}
         self.inits_by_key = {(i.organisation_id, key(i.name)): i for i in inits}
 
-    @staticmethod
-    def _apply(obj, values: dict, fields) -> bool:
-        changed = False
-        for name in fields:
-            if name in values and getattr(obj, name) != values[name]:
-                setattr(obj, name, values[name])
-                changed = True
-        return changed
-
     def organisation(self, values: dict) -> Organisation:
         ext = values.get("external_id") or None
         org = self.orgs_by_ext.get(ext) if ext else None
         org = org or self.orgs_by_name.get(key(values["name"]))
         if org is None:
             org = Organisation(id=new_id(), external_id=ext, is_demo=self.demo, languages=[])
-            self._apply(org, values, ORGANISATION_FIELDS)
+            _changed(org, values, "organisation")
             db.session.add(org)
             self.created["organisations"] += 1
-        elif self._apply(org, values, ORGANISATION_FIELDS):
+        elif _changed(org, values, "organisation"):
             self.updated["organisations"] += 1
         if ext:
             self.orgs_by_ext[ext] = org
@@ -206,20 +238,20 @@ class ListingWriter:
         moved = False
         if place is None:
             place = MeetingPlace(id=new_id(), external_id=ext, is_demo=self.demo, rooms=[], areas=[])
-            self._apply(place, values, PLACE_FIELDS)
+            _changed(place, values, "meeting_place")
             db.session.add(place)
             self.created["places"] += 1
             moved = True
         else:
             moved = (place.latitude, place.longitude) != (values.get("latitude"), values.get("longitude"))
-            if self._apply(place, values, PLACE_FIELDS):
+            if _changed(place, values, "meeting_place"):
                 self.updated["places"] += 1
-        for room in values.get("rooms") or ():
-            current = next((r for r in place.rooms if key(r.name) == key(room["name"])), None)
+        for name, capacity in parse_rooms(_room_lines(values.get("rooms"))):
+            current = next((r for r in place.rooms if key(r.name) == key(name)), None)
             if current is None:
-                place.rooms.append(Room(name=room["name"], capacity=room.get("capacity")))
-            elif current.capacity != room.get("capacity"):
-                current.capacity = room.get("capacity")
+                place.rooms.append(Room(name=name, capacity=capacity))
+            elif current.capacity != capacity:
+                current.capacity = capacity
         if moved:
             self._new_places.append(place)
         if ext:
@@ -238,7 +270,7 @@ class ListingWriter:
             self._new_initiatives.append(init)
             self.created["initiatives"] += 1
         else:
-            changed = self._apply(init, values, INITIATIVE_FIELDS)
+            changed = _changed(init, values, "initiative")
             if init.organisation_id != organisation.id:
                 if isinstance(init, NewInitiative):
                     init.organisation_id = organisation.id
@@ -295,8 +327,14 @@ class ListingWriter:
                 for link in init.locations:
                     rows[InitiativeAtPlace].append({"id": link.id, "initiative_id": init.id,
                                                     "place_id": link.place.id, "note": ""})
-                    rows[Schedule] += [{**_schedule_values(rule, note), "id": new_id(), "location_id": link.id}
+                    rows[Schedule] += [{**schedule_values(rule, note), "id": new_id(), "location_id": link.id}
                                        for rule, note in link.schedules]
             for model, model_rows in rows.items():  # parents before children
                 if model_rows:
                     db.session.execute(insert(model.__table__), model_rows)
+
+
+def _room_lines(rooms) -> list[str]:
+    """Rooms as the demo gives them ({'name', 'capacity'}) or as cleaned text lines."""
+    return [f"{r['name']} ({r['capacity']})" if isinstance(r, dict) and r.get("capacity")
+            else (r["name"] if isinstance(r, dict) else r) for r in (rooms or ())]
