@@ -1,0 +1,122 @@
+"""Benchmark: importing a 50,000-row listings CSV from the command line, first import and re-import.
+
+    python bench/import_listings.py [--rows 50000] [--repeat 3] [--db sqlite|postgresql]
+
+Each run is a fresh process (`flask --app community import-listings FILE`) on a freshly migrated
+database, so time and peak memory (ru_maxrss of the child) include start-up, reading, validating
+and writing. The peer is the same file read by Python's `csv` module alone in a fresh process
+(the floor any importer pays for reading it), reported as a ratio. The file is generated with a
+fixed seed: 50,000 initiatives of 5,000 organisations at 2,000 meeting places, each with a
+weekly schedule and two working models.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+HEADER = ["external_id", "name", "organisation", "place", "street", "number", "postcode", "municipality",
+          "latitude", "longitude", "working_models", "target_groups", "cost", "childcare", "weekdays",
+          "start", "end", "description"]
+MODELS = ["competence", "buddy", "personal_network", "peer", "context", "organisation", "location"]
+GROUPS = ["everyone", "elderly", "families", "youth", "newcomers"]
+
+
+def make_file(path: Path, rows: int, seed: int = 20261202) -> Path:
+    rnd = random.Random(seed)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        out = csv.writer(handle, delimiter=";")
+        out.writerow(HEADER)
+        for i in range(rows):
+            place = i % 2000
+            out.writerow([
+                f"bench-{i}", f"Activiteit {i}", f"Organisatie {i % 5000}", f"Plek {place}",
+                f"Straat {place % 300}", str(place % 97 + 1), "9000", "Gent",
+                f"{51.00 + (place % 50) * 0.002:.5f}", f"{3.68 + (place // 50) * 0.002:.5f}",
+                "|".join(rnd.sample(MODELS, 2)), rnd.choice(GROUPS), rnd.choice(["free", "social_tariff", "paid"]),
+                rnd.choice(["none", "children_welcome", "unknown"]), str(rnd.randrange(7)), "14:00", "16:00",
+                "Samen koken en praten in de buurt."])
+    return path
+
+
+PEAK = ("import resource, sys, runpy\n"
+        "sys.argv = sys.argv[1:]\n"
+        "try:\n    runpy.run_module(sys.argv[0], run_name='__main__')\n"
+        "except SystemExit as exc:\n    code = exc.code\n"
+        "else:\n    code = 0\n"
+        "print('PEAK_KIB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+        "sys.exit(code)\n")
+
+
+def run(args: list[str], env: dict, cwd: Path = ROOT) -> tuple[float, float, str]:
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", PEAK, *args], env=env, capture_output=True, text=True,
+                          cwd=cwd, timeout=1800)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0 or "PEAK_KIB" not in done.stderr:
+        raise SystemExit(f"{' '.join(args)} failed:\n{done.stdout}\n{done.stderr[-3000:]}")
+    peak = int(done.stderr.rsplit("PEAK_KIB", 1)[1].split()[0]) / 1024
+    return seconds, peak, done.stdout + done.stderr
+
+
+def fresh_database(kind: str, workdir: Path) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{workdir / f'bench-{uuid.uuid4().hex[:8]}.db'}"
+    import psycopg
+    name = f"buurtkracht_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=50_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--compare", type=Path, metavar="CHECKOUT",
+                        help="also run another checkout of the project (e.g. a worktree of an older commit), "
+                             "alternating with this one, so both see the same machine load")
+    opts = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="buurtkracht-import-bench-"))
+    data = make_file(workdir / "listings.csv", opts.rows)
+    checkouts = {"this checkout": ROOT}
+    if opts.compare:
+        checkouts[f"{opts.compare.name} (compared)"] = opts.compare.resolve()
+    results: dict[str, list[tuple[float, float]]] = {"csv module (peer)": []}
+    peer_file = workdir / "peer.py"
+    peer_file.write_text("import csv, sys\n"
+                         "n = sum(1 for _ in csv.reader(open(sys.argv[1], encoding='utf-8'), delimiter=';'))\n")
+    for _ in range(opts.repeat):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, str(peer_file), str(data)], check=True)
+        results["csv module (peer)"].append((time.perf_counter() - started, 0.0))
+        for label, checkout in checkouts.items():
+            env = {**os.environ, "SECRET_KEY": "bench", "DATABASE_URL": fresh_database(opts.db, workdir)}
+            run(["flask", "--app", "community", "db", "upgrade"], env, checkout)
+            seconds, peak, out = run(["flask", "--app", "community", "import-listings", str(data)], env, checkout)
+            assert f"{opts.rows} rows read" in out, out
+            results.setdefault(f"{label}: first import", []).append((seconds, peak))
+            seconds, peak, out = run(["flask", "--app", "community", "import-listings", str(data)], env, checkout)
+            results.setdefault(f"{label}: unchanged re-import", []).append((seconds, peak))
+    floor = statistics.median(s for s, _ in results["csv module (peer)"])
+    print(f"{opts.rows} rows, {opts.db}, {opts.repeat} runs (median; each a fresh process)")
+    print("| what | s | peak MiB | x csv module |")
+    print("|---|---:|---:|---:|")
+    for name, values in results.items():
+        seconds = statistics.median(s for s, _ in values)
+        peak = statistics.median(p for _, p in values)
+        print(f"| {name} | {seconds:.2f} | {peak:.0f} | {seconds / floor:.1f} |")
+
+
+if __name__ == "__main__":
+    main()
