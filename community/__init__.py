@@ -77,6 +77,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(work_bp)
     login_manager.login_view = "auth.login"
     register_cli(app)
+    from .guards import register_guards
+    register_guards(app)
     register_template_helpers(app)
     from .compression import register_compression
     register_compression(app)

@@ -126,7 +126,8 @@ def parse_query(args) -> FinderQuery:
     day = args.get("day", "")
     values["day"] = None
     if day != "":
-        code = day if day.isdigit() else taxonomy.WEEKDAYS.lookup(day)
+        # isascii: '²' and other Unicode digits pass isdigit() but are no weekday number.
+        code = day if day.isascii() and day.isdigit() else taxonomy.WEEKDAYS.lookup(day)
         if code is None or not 0 <= int(code) <= 6:
             problems["day"] = _("day must be a weekday (0 = Monday to 6 = Sunday).")
         else:
@@ -148,16 +149,16 @@ def parse_query(args) -> FinderQuery:
     values["radius"] = DEFAULT_RADIUS
     if radius != "":
         try:
-            number = int(float(radius))
+            number = int(float(radius))  # inf overflows, nan is no number: both are refused
             if not 50 <= number <= MAX_RADIUS:
                 raise ValueError
             values["radius"] = number
-        except ValueError:
+        except (ValueError, OverflowError):
             problems["radius"] = _("The distance must be a number of metres between 50 and %(max)s.", max=MAX_RADIUS)
     page = args.get("page", "1")
     try:
         values["page"] = max(1, min(int(page), 10_000))
-    except ValueError:
+    except (ValueError, OverflowError):
         problems["page"] = _("page must be a number.")
         values["page"] = 1
     if problems:

@@ -148,6 +148,9 @@ def test_empty_result_says_which_filter_to_drop(neighbourhood):
     ({"model": "unknown"}, "model"), ({"day": "9"}, "day"), ({"part": "night"}, "part"),
     ({"cost": "cheap"}, "cost"), ({"district": "NOPE"}, "district"), ({"near": "3.72,51.05"}, "near"),
     ({"near": "95,200"}, "near"), ({"childcare": "maybe"}, "childcare"), ({"when": "later"}, "when"),
+    ({"radius": "1e309"}, "radius"), ({"radius": "-inf"}, "radius"), ({"radius": "nan"}, "radius"),
+    ({"radius": "inf"}, "radius"), ({"day": "²"}, "day"), ({"day": "٣"}, "day"),
+    ({"page": "9" * 5000}, "page"),
 ])
 def test_wrong_parameters_are_refused_with_a_message(neighbourhood, client, params, field):
     from community.services.finder import BadQuery, find, parse_query
