@@ -75,7 +75,7 @@ class Field:
         if self.kind == "codes":
             return self._codes(value)
         if self.kind == "rooms":
-            return _rooms(value)
+            return _rooms(value, self.max_length)
         if isinstance(value, str):
             if any(ord(ch) in _CONTROL for ch in value):
                 raise ValueError("contains a control character (such as a NUL byte)")
@@ -140,9 +140,20 @@ class Field:
         return round(number, 7)
 
 
-def _rooms(value) -> list[str]:
+MAX_ROOMS = 200
+
+
+def _rooms(value, max_length: int | None) -> list[str]:
     """'Grote zaal (60)' per line (or a list of such) -> ['Grote zaal (60)'], names stripped."""
-    return [f"{name} ({capacity})" if capacity else name for name, capacity in parse_rooms(value)]
+    rooms = parse_rooms(value)
+    if len(rooms) > MAX_ROOMS:
+        raise ValueError(f"{len(rooms)} rooms; at most {MAX_ROOMS} per meeting place")
+    for name, _capacity in rooms:
+        if max_length and len(name) > max_length:
+            raise ValueError(f"the room name {name[:40]!r}... is {len(name)} characters long; at most {max_length}")
+        if any(ord(ch) in _CONTROL for ch in name):
+            raise ValueError("contains a control character (such as a NUL byte)")
+    return [f"{name} ({capacity})" if capacity else name for name, capacity in rooms]
 
 
 def parse_rooms(text_or_list) -> list[tuple[str, int | None]]:
@@ -284,7 +295,7 @@ MEETING_PLACE = Entity("meeting_place", _l("Meeting place"), (
           hsds="accessibility"),
     _choice("wheelchair", _l("Wheelchair access"), taxonomy.WHEELCHAIR, "unknown", widget="select",
             columns=("rolstoel",), hsds="accessibility"),
-    Field("rooms", "rooms", _l("Rooms"), help=_l("One per line, with the capacity in brackets: Grote zaal (60)."),
+    Field("rooms", "rooms", _l("Rooms"), max_length=200, help=_l("One per line, with the capacity in brackets: Grote zaal (60)."),
           columns=("zalen", "lokalen")),
 ), ref_columns=("place", "meeting_place", "plek", "locatie", "ontmoetingsplek", "lieu"),
     id_columns=("place_id", "plek_id", "locatie_id"), prefixes=("place_", "plek_"))

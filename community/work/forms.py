@@ -109,7 +109,7 @@ def _validators(f):
     found = [DataRequired(f.required)] if f.required else []
     if f.kind == "float":
         found = [Optional(), NumberRange(*f.bounds)] if f.bounds else [Optional()]
-    if f.max_length:
+    if f.max_length and f.kind != "rooms":  # rooms: the limit is per room name, checked by the writer
         found.append(Length(max=f.max_length))
     return found
 

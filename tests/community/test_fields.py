@@ -173,10 +173,21 @@ def test_the_hsds_export_carries_every_field_described_for_it(app, db, tmp_path)
     assert [lang["code"] for lang in record["languages"]] == expected(INITIATIVE["languages"])
 
 
-@pytest.mark.parametrize("value, message", [("soep\x00", "control character"), ("x" * 301, "at most 300")])
-def test_the_one_writer_refuses_what_no_database_should_store(app, db, value, message):
+@pytest.mark.parametrize("entity, name, value, message", [
+    ("initiative", "name", "soep\x00", "control character"), ("initiative", "name", "x" * 301, "at most 300"),
+    ("meeting_place", "rooms", "Zaal " + "x" * 300, "at most 200"),
+    ("meeting_place", "rooms", "\n".join(f"Zaal {n}" for n in range(2000)), "at most 200 per meeting place"),
+    ("meeting_place", "latitude", "1e309", "not a number"), ("meeting_place", "latitude", "512.3", "between"),
+    ("initiative", "cost", "expensive", "is not one of"), ("initiative", "low_literacy", "misschien", "yes or no"),
+    ("initiative", "working_models", ["knitting"], "not a known working model"),
+])
+def test_the_one_writer_refuses_what_no_database_should_store(app, db, entity, name, value, message):
     from community.services import writer
     from community.services.validation import Invalid
     with pytest.raises(Invalid) as caught:
-        writer.clean("initiative", {"name": value})
-    assert message in caught.value.errors["name"]
+        writer.clean(entity, {name: value})
+    assert message in caught.value.errors[name]
+
+
+def test_a_room_capacity_of_twenty_digits_is_part_of_the_name_not_a_number(app):
+    assert fields.parse_rooms("Zaal (" + "9" * 20 + ")") == [("Zaal (" + "9" * 20 + ")", None)]
