@@ -35,6 +35,15 @@ today = writer.today
 
 # ------------------------------------------------------------------ scopes
 
+def _get_allowed(user, model, record_id, action: str, scope_of_record):
+    """A record the user may act on: an unknown id is 404, someone else's 403."""
+    record = db.session.get(model, record_id)
+    if record is None:
+        raise NotFound()
+    require(user, action, scope_of_record(record))
+    return record
+
+
 def get_listing(user, entity_type: str, entity_id: uuid.UUID, action: str = "workspace.view"):
     """A listing the user may act on: unknown ids are 404, someone else's are 403."""
     if entity_type not in MODELS:
@@ -257,11 +266,8 @@ def add_schedule(user, initiative: Initiative, place_id, spec: dict) -> Schedule
 
 
 def get_schedule(user, schedule_id: uuid.UUID) -> Schedule:
-    schedule = db.session.get(Schedule, schedule_id)
-    if schedule is None:
-        raise NotFound()
-    require(user, "listing.edit_direct", initiative_scope(schedule.location.initiative))
-    return schedule
+    return _get_allowed(user, Schedule, schedule_id, "listing.edit_direct",
+                        lambda schedule: initiative_scope(schedule.location.initiative))
 
 
 def remove_schedule(user, schedule: Schedule) -> None:
@@ -354,11 +360,7 @@ def my_proposals(user) -> list[ChangeRequest]:
 
 
 def get_change_request(user, cr_id: uuid.UUID) -> ChangeRequest:
-    cr = db.session.get(ChangeRequest, cr_id)
-    if cr is None:
-        raise NotFound()
-    require(user, "listing.review", _change_scope(cr))
-    return cr
+    return _get_allowed(user, ChangeRequest, cr_id, "listing.review", _change_scope)
 
 
 @dataclass
@@ -437,11 +439,7 @@ def open_reports(user) -> list[OutdatedReport]:
 
 
 def get_report(user, report_id: uuid.UUID) -> OutdatedReport:
-    report = db.session.get(OutdatedReport, report_id)
-    if report is None:
-        raise NotFound()
-    require(user, "report.resolve", _report_scope(report))
-    return report
+    return _get_allowed(user, OutdatedReport, report_id, "report.resolve", _report_scope)
 
 
 def resolve_report(user, report: OutdatedReport, note: str) -> None:
