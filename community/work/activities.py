@@ -14,7 +14,7 @@ from ..services.permissions import require
 from ..services.validation import Invalid
 from . import forms
 from .blueprint import bp
-from .helpers import as_uuid, me, show_problems
+from .helpers import as_uuid, commit_or_show, me, show_problems
 
 
 # ------------------------------------------------------------------ dashboard and figures
@@ -63,21 +63,19 @@ def _planning_view(activity=None):
     form = _plan_form(user, data=data)
     clashes = []
     if form.validate_on_submit():
-        try:
+        def save():
             if activity is None:
-                saved = activities.plan_activity(user, _plan_of(form), allow_clash=form.allow_clash.data)
-            else:
-                saved = activities.update_activity(user, activity, _plan_of(form), allow_clash=form.allow_clash.data)
-        except activities.RoomClash as clash:
+                return activities.plan_activity(user, _plan_of(form), allow_clash=form.allow_clash.data)
+            return activities.update_activity(user, activity, _plan_of(form), allow_clash=form.allow_clash.data)
+        try:
+            saved, ok = commit_or_show(form, save)
+        except activities.RoomClash as clash:  # not a form error: the page lists the clashes to confirm
             db.session.rollback()
             clashes = clash.clashes
-        except Invalid as problem:
-            db.session.rollback()
-            show_problems(form, problem)
         else:
-            db.session.commit()
-            flash(_("The activity is saved."), "info")
-            return redirect(url_for("work.activity", activity_id=saved.id))
+            if ok:
+                flash(_("The activity is saved."), "info")
+                return redirect(url_for("work.activity", activity_id=saved.id))
     return render_template("work/activity_form.html", form=form, activity=activity, clashes=clashes,
                            tz=TZ)
 
@@ -120,20 +118,18 @@ def activity_done(activity_id: uuid.UUID):
             volunteers=form.volunteers.data, target_groups_reached=form.target_groups_reached.data or [],
             reflection=form.reflection.data or "")
         try:
-            activities.mark_done(user, found, counts, confirmed_no_personal_details=form.no_personal_details.data)
+            _done, ok = commit_or_show(form, lambda: activities.mark_done(
+                user, found, counts, confirmed_no_personal_details=form.no_personal_details.data))
         except activities.PersonalDetails as warning:
             db.session.rollback()
             personal = warning.kinds
             form.reflection.errors = list(form.reflection.errors) + [
                 _("This text looks like it contains an e-mail address or a phone number. "
                   "Remove residents' personal details, or tick the box below if there are none.")]
-        except Invalid as problem:
-            db.session.rollback()
-            show_problems(form, problem)
         else:
-            db.session.commit()
-            flash(_("Thank you: the activity is logged."), "info")
-            return redirect(url_for("work.dashboard"))
+            if ok:
+                flash(_("Thank you: the activity is logged."), "info")
+                return redirect(url_for("work.dashboard"))
     return render_template("work/activity_done.html", form=form, activity=found, personal=personal, tz=TZ)
 
 
