@@ -72,9 +72,11 @@ def create_app(config: dict | None = None) -> Flask:
     from .api.routes import bp as api_bp
     app.register_blueprint(api_bp)
     from .auth.routes import bp as auth_bp
-    from .work.routes import bp as work_bp
+    from .feeds.routes import bp as feeds_bp
+    from .work import bp as work_bp
     app.register_blueprint(auth_bp)
     app.register_blueprint(work_bp)
+    app.register_blueprint(feeds_bp)
     login_manager.login_view = "auth.login"
     register_cli(app)
     from .guards import register_guards

@@ -342,7 +342,8 @@ ACTIVITY = Entity("activity", _l("Activity"), (
           help=_l("What went well, what would you change? No names, e-mail addresses or phone numbers of residents.")),
 ))
 
-ENTITIES = {e.name: e for e in (ORGANISATION, INITIATIVE, MEETING_PLACE, SCHEDULE, ACTIVITY)}
+# Initiative first: a label asked for without its entity is most often an initiative's.
+ENTITIES = {e.name: e for e in (INITIATIVE, ORGANISATION, MEETING_PLACE, SCHEDULE, ACTIVITY)}
 
 # Names that appear in the audit log and the review queue besides the entities' own fields.
 _OTHER_LABELS = {"organisation_id": _l("Organisation"), "place_id": _l("Meeting place"),

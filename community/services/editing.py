@@ -25,9 +25,6 @@ from .validation import Invalid
 
 ENTITY_TYPES = ("organisation", "initiative", "meeting_place")
 MODELS = {"organisation": Organisation, "initiative": Initiative, "meeting_place": MeetingPlace}
-# The editable fields per entity, from the one description (community/fields.py).
-FIELDS = {name: tuple(f.name for f in writer.entity(name).form_fields) for name in ENTITY_TYPES}
-snapshot = writer.snapshot
 
 
 today = writer.today

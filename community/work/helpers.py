@@ -2,12 +2,10 @@
 from __future__ import annotations
 
 import uuid
-from functools import wraps
 
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from ..extensions import db
-from ..services.permissions import require
 from ..services.validation import Invalid
 
 
@@ -33,16 +31,6 @@ def commit_or_show(form, action):
         return None, False
     db.session.commit()
     return result, True
-
-
-def staff_required(view):
-    """Logged in (else to the login page) and allowed in the workspace (else 403)."""
-    @login_required
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        require(current_user, "workspace.view")
-        return view(*args, **kwargs)
-    return wrapped
 
 
 def me():

@@ -1,0 +1,191 @@
+"""Workspace activities: dashboard and figures, planning, logging, cancelling, the calendar, CSV export."""
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timedelta
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from ..extensions import db
+from ..scheduling import TZ
+from ..services import activities, audit, dashboard as dashboard_service, editing
+from ..services.permissions import require
+from ..services.validation import Invalid
+from . import forms
+from .blueprint import bp
+from .helpers import as_uuid, commit_or_show, me, show_problems
+
+
+# ------------------------------------------------------------------ dashboard and figures
+
+@bp.get("/")
+def dashboard():
+    return render_template("work/dashboard.html", board=dashboard_service.dashboard(me()),
+                           stale_months=current_app.config.get("BUURTKRACHT_STALE_MONTHS", 12))
+
+
+@bp.get("/me")
+def my_figures():
+    require(me(), "activity.view")
+    return render_template("work/figures.html", months=activities.my_figures(me()))
+
+
+# ------------------------------------------------------------------ activities
+
+def _plan_form(user, **kwargs):
+    places = editing.places_for_choice(user)
+    return forms.ActivityPlanForm(initiatives=activities.initiatives_for_choice(user), places=places,
+                                  organisations=activities.organisations_for_choice(), **kwargs)
+
+
+def _plan_of(form) -> activities.ActivityPlan:
+    return activities.ActivityPlan(
+        title=form.title.data, day=form.day.data, start=form.start.data, end=form.end.data,
+        initiative_id=as_uuid(form.initiative.data), place_id=as_uuid(form.place.data),
+        room_id=as_uuid(form.room.data), latitude=form.latitude.data, longitude=form.longitude.data,
+        working_models=form.working_models.data or [], target_groups=form.target_groups.data or [],
+        partner_ids=[u for u in (as_uuid(v) for v in form.partners.data or []) if u],
+        visibility=form.visibility.data)
+
+
+def _planning_view(activity=None):
+    user = me()
+    require(user, "activity.plan")
+    data = None
+    if activity is not None and request.method == "GET":
+        plan = activities.plan_from(activity)
+        data = {"title": plan.title, "day": plan.day, "start": plan.start, "end": plan.end,
+                "initiative": str(plan.initiative_id or ""), "place": str(plan.place_id or ""),
+                "room": str(plan.room_id or ""), "latitude": plan.latitude, "longitude": plan.longitude,
+                "working_models": plan.working_models, "target_groups": plan.target_groups,
+                "partners": [str(p) for p in plan.partner_ids], "visibility": plan.visibility}
+    form = _plan_form(user, data=data)
+    clashes = []
+    if form.validate_on_submit():
+        def save():
+            if activity is None:
+                return activities.plan_activity(user, _plan_of(form), allow_clash=form.allow_clash.data)
+            return activities.update_activity(user, activity, _plan_of(form), allow_clash=form.allow_clash.data)
+        try:
+            saved, ok = commit_or_show(form, save)
+        except activities.RoomClash as clash:  # not a form error: the page lists the clashes to confirm
+            db.session.rollback()
+            clashes = clash.clashes
+        else:
+            if ok:
+                flash(_("The activity is saved."), "info")
+                return redirect(url_for("work.activity", activity_id=saved.id))
+    return render_template("work/activity_form.html", form=form, activity=activity, clashes=clashes,
+                           tz=TZ)
+
+
+@bp.route("/activities/new", methods=["GET", "POST"])
+def activity_new():
+    return _planning_view()
+
+
+@bp.get("/activities/<uuid:activity_id>")
+def activity(activity_id: uuid.UUID):
+    found = activities.get_activity(me(), activity_id)
+    clashes = activities.room_clashes(found.room_id, found.starts_at, found.ends_at, ignore_id=found.id) \
+        if found.status != "cancelled" else []
+    return render_template("work/activity.html", activity=found, clashes=clashes, tz=TZ,
+                           cancel_form=forms.CsrfOnlyForm(), history=audit.history(found.id))
+
+
+@bp.route("/activities/<uuid:activity_id>/edit", methods=["GET", "POST"])
+def activity_edit(activity_id: uuid.UUID):
+    return _planning_view(activities.get_activity(me(), activity_id, "activity.edit"))
+
+
+@bp.route("/activities/<uuid:activity_id>/done", methods=["GET", "POST"])
+def activity_done(activity_id: uuid.UUID):
+    user = me()
+    found = activities.get_activity(user, activity_id, "activity.edit")
+    data = None
+    if request.method == "GET":
+        # Pre-filled from the plan (or from what was logged before), so logging takes seconds.
+        data = {"participants": found.participants, "new_participants": found.new_participants or 0,
+                "volunteers": found.volunteers or 0, "reflection": found.reflection,
+                "target_groups_reached": found.codes("target_group_reached") if found.status == "done"
+                else found.codes("target_group")}
+    form = forms.ActivityDoneForm(data=data)
+    personal = []
+    if form.validate_on_submit():
+        counts = activities.ActivityCounts(
+            participants=form.participants.data, new_participants=form.new_participants.data,
+            volunteers=form.volunteers.data, target_groups_reached=form.target_groups_reached.data or [],
+            reflection=form.reflection.data or "")
+        try:
+            _done, ok = commit_or_show(form, lambda: activities.mark_done(
+                user, found, counts, confirmed_no_personal_details=form.no_personal_details.data))
+        except activities.PersonalDetails as warning:
+            db.session.rollback()
+            personal = warning.kinds
+            form.reflection.errors = list(form.reflection.errors) + [
+                _("This text looks like it contains an e-mail address or a phone number. "
+                  "Remove residents' personal details, or tick the box below if there are none.")]
+        else:
+            if ok:
+                flash(_("Thank you: the activity is logged."), "info")
+                return redirect(url_for("work.dashboard"))
+    return render_template("work/activity_done.html", form=form, activity=found, personal=personal, tz=TZ)
+
+
+@bp.post("/activities/<uuid:activity_id>/cancel")
+def activity_cancel(activity_id: uuid.UUID):
+    user = me()
+    found = activities.get_activity(user, activity_id, "activity.edit")
+    if not forms.CsrfOnlyForm().validate_on_submit():
+        abort(400)
+    activities.cancel(user, found)
+    db.session.commit()
+    flash(_("The activity is cancelled."), "info")
+    return redirect(url_for("work.activity", activity_id=found.id))
+
+
+@bp.get("/calendar")
+def calendar():
+    user = me()
+    require(user, "activity.view")
+    try:
+        monday = activities.week_start(date.fromisoformat(request.args["week"]))
+    except (KeyError, ValueError):
+        monday = activities.week_start(datetime.now(TZ).date())
+    districts = dashboard_service.my_districts(user)
+    area = next((a for a in districts if a.code == request.args.get("area")), None)
+    start, end = activities.week_range(monday)
+    entries = activities.calendar(user, start, end, area.id if area else None)
+    days = [(monday + timedelta(days=i), [e for e in entries if e.local_day == monday + timedelta(days=i)])
+            for i in range(7)]
+    return render_template("work/calendar.html", days=days, monday=monday, districts=districts, area=area,
+                           clashes=sum(1 for e in entries if e.clashes), tz=TZ,
+                           previous=(monday - timedelta(days=7)).isoformat(),
+                           following=(monday + timedelta(days=7)).isoformat())
+
+
+# ------------------------------------------------------------------ export
+
+@bp.get("/export")
+def export():
+    user = me()
+    require(user, "activity.export")
+    districts = activities.export_areas(user)
+    form = forms.ExportForm(formdata=request.args if request.args else None)
+    form.district.choices = [("", _("All my districts"))] + [(a.code, f"{a.name} ({a.code})") for a in districts]
+    if request.args and form.validate():
+        area = next((a for a in districts if a.code == form.district.data), None)
+        try:
+            text = activities.export_csv(user, form.first_day.data, form.last_day.data, area.id if area else None)
+        except Invalid as problem:
+            show_problems(form, problem)
+        else:
+            name = f"activities_{form.first_day.data}_{form.last_day.data}_{area.code if area else 'all'}.csv"
+            return Response(text, mimetype="text/csv",
+                            headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    if not request.args:
+        today = datetime.now(TZ).date()
+        form.first_day.data, form.last_day.data = date(today.year - 1, 1, 1), date(today.year - 1, 12, 31)
+    return render_template("work/export.html", form=form)
+
