@@ -153,7 +153,12 @@ def _rooms(value, max_length: int | None) -> list[str]:
             raise ValueError(f"the room name {name[:40]!r}... is {len(name)} characters long; at most {max_length}")
         if any(ord(ch) in _CONTROL for ch in name):
             raise ValueError("contains a control character (such as a NUL byte)")
-    return [f"{name} ({capacity})" if capacity else name for name, capacity in rooms]
+    return [room_text(name, capacity) for name, capacity in rooms]
+
+
+def room_text(name: str, capacity: int | None) -> str:
+    """How a room is written in forms, files and the audit log: 'Grote zaal (60)'."""
+    return f"{name} ({capacity})" if capacity else name
 
 
 def parse_rooms(text_or_list) -> list[tuple[str, int | None]]:
@@ -270,7 +275,7 @@ INITIATIVE = Entity("initiative", _l("Initiative"), (
     Field("url", "url", _l("Web page"), max_length=500, columns=("website", "webpagina"), hsds="url"),
     Field("last_verified", "date", _l("Last verified"), default=None, not_future=True, in_form=False,
           proposable=False, columns=("laatst_gecontroleerd", "gecontroleerd_op"), hsds="assured_date"),
-), ref_columns=("initiative", "initiatief"), id_columns=("external_id", "id", "extern_id", "initiative_id",
+), id_columns=("external_id", "id", "extern_id", "initiative_id",
                                                         "initiatief_id"))
 
 MEETING_PLACE = Entity("meeting_place", _l("Meeting place"), (

@@ -58,6 +58,19 @@ REQUIRED = ("initiative.name", "organisation.name", "place.name")
 # Fields the importer reads in its own way (coordinates may be Lambert x/y; a schedule is one rule).
 _OWN_WAY = {"place.latitude", "place.longitude", "place.x", "place.y"}
 ENTITY_OF = {"initiative": fields.INITIATIVE, "organisation": fields.ORGANISATION, "place": fields.MEETING_PLACE}
+# (column key, entity, field name, field description or None for the external id), worked out once
+# rather than for every row.
+def _read_plan() -> list[tuple[str, str, str, fields.Field | None]]:
+    plan = []
+    for name in COLUMNS:
+        prefix, field_name = name.split(".")
+        if prefix in ENTITY_OF and name not in _OWN_WAY:
+            f = None if field_name == "external_id" else ENTITY_OF[prefix][field_name]
+            plan.append((name, prefix, field_name, f))
+    return plan
+
+
+_READ_PLAN = _read_plan()
 
 
 class RowReader:
@@ -69,6 +82,7 @@ class RowReader:
         self.crs = crs
         self.detected_crs: set[str] = set()
         self.rows_seen = 0
+        self.today = datetime.now(TZ).date()  # for "not in the future" checks, once per file
 
     def get(self, row: dict, field: str) -> str:
         column = self.mapping.get(field)
@@ -86,21 +100,15 @@ class RowReader:
             if not self.get(row, name):
                 problem(name, "is empty; every row needs an initiative name, an organisation and a place")
         out: dict = {"initiative": {}, "organisation": {}, "place": {}, "codes": {}}
-        today = datetime.now(TZ).date()
-        for name in COLUMNS:
-            prefix, field_name = name.split(".")
-            description = ENTITY_OF.get(prefix)
-            if description is None or name in _OWN_WAY:
-                continue
-            if field_name == "external_id":
+        for name, prefix, field_name, f in _READ_PLAN:
+            if f is None:
                 out[prefix]["external_id"] = self.get(row, name)
                 continue
-            f = description[field_name]
             text = self.get(row, name)
             if prefix == "organisation" and not text:
                 continue  # an empty organisation cell never blanks what the organisation said itself
             try:
-                value = f.clean(text, today)
+                value = f.clean(text, self.today)
             except ValueError as exc:
                 problem(name, str(exc))
                 continue

@@ -149,6 +149,8 @@ def save_listing(user, entity_type: str, obj, values: dict, *, organisation_id=N
             audit.record(user, entity_type, obj.id, "update", changes)
         return Saved(applied=True, obj=obj)
     if can(user, "listing.propose", scope):
+        description = writer.entity(entity_type)
+        changes = {k: v for k, v in changes.items() if description[k].proposable}
         if not changes:
             return Saved(applied=False, obj=obj)
         cr = ChangeRequest(entity_type=entity_type, entity_id=obj.id, organisation_id=scope.organisation_id,

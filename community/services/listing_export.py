@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..fields import ENTITIES
+from ..fields import ENTITIES, room_text
 from ..importers.listings import COLUMNS
 from ..models import Initiative, InitiativeAtPlace
 from .spreadsheet import csv_safe
@@ -44,7 +44,7 @@ def _record_value(obj, entity_type: str, name: str):
     if f.kind == "codes" and f.scheme:
         return obj.codes(f.scheme)
     if f.kind == "rooms":
-        return [f"{r.name} ({r.capacity})" if r.capacity else r.name for r in obj.rooms]
+        return [room_text(r.name, r.capacity) for r in obj.rooms]
     return getattr(obj, name)
 
 

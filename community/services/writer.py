@@ -1,8 +1,9 @@
 """The one writer of listings: every path (workspace edit, approval, importers, demo) writes here.
 
 It cleans values with the field descriptions in community/fields.py (messages name the field),
-applies them to records (taxonomy terms, rooms, a moved place's areas), records the audit entry
-and, for files, upserts by identity with in-memory look-ups and bulk inserts.
+applies them to records (taxonomy terms, rooms, a moved place's areas) and, for files, upserts
+by identity with in-memory look-ups and bulk inserts. Who may change what, and the audit entry
+of a workspace change, stay with services/editing.py, which calls clean, snapshot and apply.
 """
 from __future__ import annotations
 
@@ -15,13 +16,12 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..fields import ENTITIES, INITIATIVE, Entity, parse_rooms
+from ..fields import ENTITIES, INITIATIVE, Entity, parse_rooms, room_text
 from ..importers.common import key
 from ..models import (Activity, Initiative, InitiativeAtPlace, InitiativeTerm, MeetingPlace, Organisation, Room,
                       Schedule)
 from ..models.types import new_id, utcnow
 from ..scheduling import TZ, Recurrence
-from . import audit
 from .areas import LEVELS, areas_frame, assign_places
 from .schedules import schedule_row, schedule_values
 from .validation import Invalid
@@ -58,10 +58,6 @@ def clean(entity_type: str, values: dict, *, only_form: bool = True) -> dict:
     return out
 
 
-def _room_text(room: Room) -> str:
-    return f"{room.name} ({room.capacity})" if room.capacity else room.name
-
-
 def snapshot(entity_type: str, obj) -> dict:
     """The editable fields as JSON-friendly values, for diffs, proposals and the audit log."""
     values = {}
@@ -69,7 +65,7 @@ def snapshot(entity_type: str, obj) -> dict:
         if f.kind == "codes" and f.scheme:
             values[f.name] = obj.codes(f.scheme)
         elif f.kind == "rooms":
-            values[f.name] = [_room_text(r) for r in obj.rooms]
+            values[f.name] = [room_text(r.name, r.capacity) for r in obj.rooms]
         elif f.kind == "codes":
             values[f.name] = sorted(getattr(obj, f.name) or [])
         else:
@@ -107,20 +103,6 @@ def _sync_rooms(place: MeetingPlace, wanted) -> None:
             place.rooms.append(Room(name=name, capacity=capacity))
         else:
             current.name, current.capacity = name, capacity
-
-
-def write(user, entity_type: str, obj, values: dict, action: str) -> dict:
-    """Apply changed values to a record and record them in the audit log; returns the changes."""
-    changes = audit.changed_fields(snapshot(entity_type, obj) if action != "create" else {}, values)
-    if action == "create":
-        apply(entity_type, obj, values)
-        db.session.add(obj)
-        db.session.flush()
-    elif changes:
-        apply(entity_type, obj, {k: values[k] for k in changes})
-    if changes or action == "create":
-        audit.record(user, entity_type, obj.id, action, changes)
-    return changes
 
 
 # ------------------------------------------------------------------ files: bulk upserts
@@ -336,5 +318,4 @@ class ListingWriter:
 
 def _room_lines(rooms) -> list[str]:
     """Rooms as the demo gives them ({'name', 'capacity'}) or as cleaned text lines."""
-    return [f"{r['name']} ({r['capacity']})" if isinstance(r, dict) and r.get("capacity")
-            else (r["name"] if isinstance(r, dict) else r) for r in (rooms or ())]
+    return [room_text(r["name"], r.get("capacity")) if isinstance(r, dict) else r for r in (rooms or ())]
