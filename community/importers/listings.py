@@ -83,6 +83,17 @@ class RowReader:
         self.detected_crs: set[str] = set()
         self.rows_seen = 0
         self.today = datetime.now(TZ).date()  # for "not in the future" checks, once per file
+        # Only the file's own columns are read per row; a field without a column gets its
+        # empty value, worked out once (organisation fields, terms and rooms are left alone).
+        self.plan = [entry for entry in _READ_PLAN if entry[0] in mapping]
+        self.defaults: dict[str, dict] = {"initiative": {}, "organisation": {}, "place": {}}
+        for name, prefix, field_name, f in _READ_PLAN:
+            if name in mapping or prefix == "organisation":
+                continue
+            if f is None:
+                self.defaults[prefix]["external_id"] = ""
+            elif not (f.kind == "codes" and f.scheme) and f.kind != "rooms":
+                self.defaults[prefix][field_name] = f.clean("", self.today)
 
     def get(self, row: dict, field: str) -> str:
         column = self.mapping.get(field)
@@ -99,8 +110,9 @@ class RowReader:
         for name in REQUIRED:
             if not self.get(row, name):
                 problem(name, "is empty; every row needs an initiative name, an organisation and a place")
-        out: dict = {"initiative": {}, "organisation": {}, "place": {}, "codes": {}}
-        for name, prefix, field_name, f in _READ_PLAN:
+        out: dict = {prefix: dict(values) for prefix, values in self.defaults.items()}
+        out["codes"] = {}
+        for name, prefix, field_name, f in self.plan:
             if f is None:
                 out[prefix]["external_id"] = self.get(row, name)
                 continue
@@ -113,9 +125,8 @@ class RowReader:
                 problem(name, str(exc))
                 continue
             if f.kind == "codes" and f.scheme:
-                if name in self.mapping:
-                    out["codes"][f.scheme] = value
-            elif f.kind != "rooms" or name in self.mapping:
+                out["codes"][f.scheme] = value
+            else:
                 out[prefix][field_name] = value
         if "initiative.working_models" in self.mapping and not self.get(row, "initiative.working_models"):
             problem("initiative.working_models", "name at least one working model")
