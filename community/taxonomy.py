@@ -6,6 +6,7 @@ defined once. Dutch labels are what Flemish users know; importers accept them to
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 
 @dataclass(frozen=True)
@@ -39,14 +40,18 @@ class Vocabulary:
     def choices(self, locale: str = "nl") -> list[tuple[str, str]]:
         return [(t.code, t.label(locale)) for t in self.terms]
 
+    @cached_property
+    def _index(self) -> dict[str, str]:
+        """Every accepted name -> code; the first term to claim a name keeps it, as the loop did."""
+        index: dict[str, str] = {}
+        for term in self.terms:
+            for name in (term.code.replace("_", " "), term.nl.lower(), term.fr.lower(), term.en.lower()):
+                index.setdefault(name, term.code)
+        return index
+
     def lookup(self, text: str) -> str | None:
         """Code for a code or a label in any language, case and spacing ignored."""
-        wanted = " ".join(str(text).strip().lower().replace("_", " ").split())
-        for term in self.terms:
-            names = {term.code.replace("_", " "), term.nl.lower(), term.fr.lower(), term.en.lower()}
-            if wanted in names:
-                return term.code
-        return None
+        return self._index.get(" ".join(str(text).strip().lower().replace("_", " ").split()))
 
 
 WORKING_MODELS = Vocabulary("working_model", (
