@@ -5,6 +5,7 @@ import csv
 import io
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 
@@ -76,11 +77,17 @@ class Progress:
 no_progress = Progress()
 
 
+@lru_cache(maxsize=1 << 16)
 def key(text: str) -> str:
-    """Comparison key for names: lower case, accents and extra spaces removed."""
-    decomposed = unicodedata.normalize("NFKD", str(text))
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(plain.lower().replace("_", " ").replace("-", " ").split())
+    """Comparison key for names: lower case, accents and extra spaces removed.
+
+    Cached: an import compares the same organisation and place names on thousands of rows.
+    """
+    text = str(text)
+    if not text.isascii():
+        decomposed = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(text.lower().replace("_", " ").replace("-", " ").split())
 
 
 ENCODINGS = ("utf-8-sig", "cp1252")

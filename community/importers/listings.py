@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from geo.crs import check_wgs84_points, guess_point_crs, to_wgs84
+from geo.crs import BELGIUM_BOUNDS_WGS84, check_wgs84_points, guess_point_crs, to_wgs84
 from .. import fields
 from ..extensions import db
 from ..scheduling import TZ
@@ -95,28 +95,32 @@ class RowReader:
             elif not (f.kind == "codes" and f.scheme) and f.kind != "rooms":
                 self.defaults[prefix][field_name] = f.clean("", self.today)
 
-    def get(self, row: dict, field: str) -> str:
-        column = self.mapping.get(field)
-        value = row.get(column, "") if column else ""
-        return "" if value is None else str(value).strip()
+    def cells(self, row: dict) -> dict[str, str]:
+        """'entity.field' -> the row's stripped text, for the file's mapped columns only (read once)."""
+        out = {}
+        for name, column in self.mapping.items():
+            value = row.get(column)
+            out[name] = "" if value is None else str(value).strip()
+        return out
 
     def parse(self, number: int, row: dict) -> dict | None:
         """{'initiative': {...}, 'organisation': {...}, 'place': {...}, 'schedule': rule or None}."""
         bad = []
+        cell = self.cells(row).get
 
         def problem(name: str, message: str):
             bad.append(f"row {number}: {self.mapping.get(name, name.split('.')[-1])}: {message}")
 
         for name in REQUIRED:
-            if not self.get(row, name):
+            if not cell(name, ""):
                 problem(name, "is empty; every row needs an initiative name, an organisation and a place")
         out: dict = {prefix: dict(values) for prefix, values in self.defaults.items()}
         out["codes"] = {}
         for name, prefix, field_name, f in self.plan:
             if f is None:
-                out[prefix]["external_id"] = self.get(row, name)
+                out[prefix]["external_id"] = cell(name, "")
                 continue
-            text = self.get(row, name)
+            text = cell(name, "")
             if prefix == "organisation" and not text:
                 continue  # an empty organisation cell never blanks what the organisation said itself
             try:
@@ -128,12 +132,12 @@ class RowReader:
                 out["codes"][f.scheme] = value
             else:
                 out[prefix][field_name] = value
-        if "initiative.working_models" in self.mapping and not self.get(row, "initiative.working_models"):
+        if "initiative.working_models" in self.mapping and not cell("initiative.working_models", ""):
             problem("initiative.working_models", "name at least one working model")
-        self._coordinates(row, out["place"], problem)
-        out["schedule"], out["schedule_note"] = None, self.get(row, "schedule.note")
-        if self.get(row, "schedule.start") or self.get(row, "schedule.weekdays") or self.get(row, "schedule.date"):
-            spec = {f.name: self.get(row, f"schedule.{f.name}") for f in fields.SCHEDULE.fields}
+        self._coordinates(cell, out["place"], problem)
+        out["schedule"], out["schedule_note"] = None, cell("schedule.note", "")
+        if cell("schedule.start", "") or cell("schedule.weekdays", "") or cell("schedule.date", ""):
+            spec = {f.name: cell(f"schedule.{f.name}", "") for f in fields.SCHEDULE.fields}
             try:
                 rule = recurrence_from(spec)
                 for message in rule.validate():
@@ -145,9 +149,9 @@ class RowReader:
             self.problems.add(message)
         return None if bad else out
 
-    def _coordinates(self, row: dict, out: dict, problem) -> None:
-        lat, lon = self.get(row, "place.latitude"), self.get(row, "place.longitude")
-        x, y = self.get(row, "place.x"), self.get(row, "place.y")
+    def _coordinates(self, cell, out: dict, problem) -> None:
+        lat, lon = cell("place.latitude", ""), cell("place.longitude", "")
+        x, y = cell("place.x", ""), cell("place.y", "")
         try:
             if lat or lon:
                 lat_f, lon_f = float(lat.replace(",", ".")), float(lon.replace(",", "."))
@@ -167,7 +171,11 @@ class RowReader:
         except ValueError:
             problem("place.latitude", "coordinates are not numbers")
             return
-        messages = check_wgs84_points(np.array([lon_f]), np.array([lat_f]), row_numbers=[0])
+        west, south, east, north = BELGIUM_BOUNDS_WGS84
+        if not (west <= lon_f <= east and south <= lat_f <= north):  # NaN fails too
+            messages = check_wgs84_points(np.array([lon_f]), np.array([lat_f]), row_numbers=[0])
+        else:  # the usual case, without building arrays for one point
+            messages = []
         for message in messages:
             problem("place.latitude", message.split(": ", 1)[-1] if message.startswith("row") else message)
         out["latitude"], out["longitude"] = lat_f, lon_f
