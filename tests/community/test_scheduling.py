@@ -385,7 +385,7 @@ def test_matches_slot_rejects_bad_arguments():
 def test_describe_weekly():
     rule = Recurrence("weekly", time(14), time(16), weekdays=(WED,))
     assert describe(rule) == "elke woensdag 14:00–16:00"
-    assert describe(rule, "fr") == "tous les mercredis 14h00–16h00"
+    assert describe(rule, "fr") == "tous les mercredis 14:00\u2009–\u200916:00"
     assert describe(rule, "en") == "every Wednesday 14:00–16:00"
     multi = Recurrence("weekly", time(9), time(12), weekdays=(MON, WED, FRI))
     assert describe(multi, "nl") == "elke maandag, woensdag en vrijdag 09:00–12:00"
@@ -395,25 +395,25 @@ def test_describe_weekly():
 def test_describe_biweekly():
     rule = Recurrence("biweekly", time(14), time(16), weekdays=(TUE,), valid_from=date(2026, 3, 1))
     assert describe(rule, "nl") == "om de twee weken op dinsdag 14:00–16:00, vanaf 1 maart 2026"
-    assert describe(rule, "fr") == "toutes les deux semaines le mardi 14h00–16h00, à partir du 1er mars 2026"
+    assert describe(rule, "fr") == "toutes les deux semaines le mardi 14:00\u2009–\u200916:00, à partir du 1er mars 2026"
     assert describe(rule, "en") == "every two weeks on Tuesday 14:00–16:00, from 1 March 2026"
 
 
 def test_describe_monthly():
     first = Recurrence("monthly", time(19), time(21), weekdays=(MON,), nth=1)
-    assert describe(first, "nl") == "elke eerste maandag van de maand 19:00–21:00"
-    assert describe(first, "fr") == "chaque premier lundi du mois 19h00–21h00"
-    assert describe(first, "en") == "every first Monday of the month 19:00–21:00"
+    assert describe(first, "nl") == "elke 1e maandag van de maand 19:00–21:00"
+    assert describe(first, "fr") == "chaque 1er lundi du mois 19:00\u2009–\u200921:00"
+    assert describe(first, "en") == "every 1st Monday of the month 19:00–21:00"
     last = Recurrence("monthly", time(18), time(20), weekdays=(FRI,), nth=-1, valid_until=date(2026, 6, 30))
     assert describe(last, "nl") == "elke laatste vrijdag van de maand 18:00–20:00, tot en met 30 juni 2026"
-    assert describe(last, "fr") == "chaque dernier vendredi du mois 18h00–20h00, jusqu'au 30 juin 2026"
+    assert describe(last, "fr") == "chaque dernier vendredi du mois 18:00\u2009–\u200920:00, jusqu'au 30 juin 2026"
     assert describe(last, "en") == "every last Friday of the month 18:00–20:00, until 30 June 2026"
 
 
 def test_describe_once_and_locale_fallback():
     rule = Recurrence("once", time(19), time(21), on_date=date(2026, 3, 12))
     assert describe(rule, "nl") == "op 12 maart 2026 19:00–21:00"
-    assert describe(rule, "fr") == "le 12 mars 2026 19h00–21h00"
+    assert describe(rule, "fr") == "le 12 mars 2026 19:00\u2009–\u200921:00"
     assert describe(rule, "en") == "on 12 March 2026 19:00–21:00"
     assert describe(rule, "fr_BE") == describe(rule, "fr")
     assert describe(rule, "de") == describe(rule, "nl")  # unknown -> site default
@@ -464,10 +464,10 @@ def test_valid_rules_have_no_problems():
         (Recurrence("weekly", time(9), time(10), weekdays=(MON, MON)), "weekdays: a weekday is listed twice"),
         (Recurrence("monthly", time(9), time(10), weekdays=(MON, TUE), nth=1),
          "weekdays: pick one weekday for a monthly schedule"),
-        (Recurrence("monthly", time(9), time(10), weekdays=(MON,), nth=5),
-         "nth: choose 1, 2, 3, 4 or -1 (last) for a monthly schedule"),
+        (Recurrence("monthly", time(9), time(10), weekdays=(MON,), nth=6),
+         "nth: choose 1, 2, 3, 4, 5 or -1 (last) for a monthly schedule"),
         (Recurrence("monthly", time(9), time(10), weekdays=(MON,)),
-         "nth: choose 1, 2, 3, 4 or -1 (last) for a monthly schedule"),
+         "nth: choose 1, 2, 3, 4, 5 or -1 (last) for a monthly schedule"),
         (Recurrence("weekly", time(9), time(10), weekdays=(MON,), nth=1), "nth: only used for a monthly schedule"),
         (Recurrence("once", time(9), time(10)), "on_date: pick the date of the one-off session"),
         (Recurrence("biweekly", time(9), time(10), weekdays=(MON,)),
@@ -487,10 +487,10 @@ def test_validate_messages(rule, message):
 
 
 def test_queries_refuse_invalid_rules():
-    bad = Recurrence("monthly", time(9), time(10), weekdays=(MON,), nth=5)
+    bad = Recurrence("monthly", time(9), time(10), weekdays=(MON,), nth=6)
     with pytest.raises(InvalidRecurrence) as exc:
         occurrences(bad, NOW, NOW + timedelta(days=30))
-    assert exc.value.problems == ["nth: choose 1, 2, 3, 4 or -1 (last) for a monthly schedule"]
+    assert exc.value.problems == ["nth: choose 1, 2, 3, 4, 5 or -1 (last) for a monthly schedule"]
     for call in (lambda: next_session(bad, NOW), lambda: is_on(bad, NOW), lambda: describe(bad),
                  lambda: upcoming([WED_AFTERNOON, bad], NOW, 3)):
         with pytest.raises(ValueError):

@@ -1,0 +1,35 @@
+"""Recurring opening schedules for initiatives: rules, sessions and questions about them.
+
+    rules.py     Recurrence (what a schedule says), its validation, and whether it is in force on a day
+    localtime.py the Europe/Brussels policy: local wall-clock times to real instants
+    sessions.py  the sessions of a rule (days from python-dateutil's rrule, instants from localtime)
+    slots.py     weekday and part-of-day questions, which need no calendar
+    wording.py   sentences for people ("elke woensdag 14:00–16:00") through Babel's locale data
+
+Everything outside this package imports from here.
+"""
+from .localtime import TZ
+from .rules import FREQUENCIES, NTH_VALUES, InvalidRecurrence, Recurrence, has_ended, in_force
+from .sessions import SEARCH_HORIZON, Session, is_in_week, is_on, next_session, occurrences, upcoming
+from .slots import PARTS_OF_DAY, matches_slot
+from .wording import describe
+
+__all__ = [
+    "TZ",
+    "FREQUENCIES",
+    "NTH_VALUES",
+    "PARTS_OF_DAY",
+    "SEARCH_HORIZON",
+    "Recurrence",
+    "Session",
+    "InvalidRecurrence",
+    "in_force",
+    "has_ended",
+    "occurrences",
+    "next_session",
+    "is_on",
+    "is_in_week",
+    "matches_slot",
+    "describe",
+    "upcoming",
+]
