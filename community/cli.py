@@ -218,9 +218,42 @@ def coverage_command(level, method, distance, period, weights, out, lang):
     click.echo(f"{len(ranked)} {level} areas written to {out} ({method}, {distance} m).")
 
 
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False))
+@with_appcontext
+def backup_command(file):
+    """Write a consistent backup of the database to FILE, also while the site is writing."""
+    from . import backup
+    try:
+        backup.backup(db.engine, file)
+    except backup.BackupFailed as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    click.echo(f"Backup of the {db.engine.dialect.name} database written to {file}.")
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True))
+@click.option("--force", is_flag=True, help="Replace a database that already holds data.")
+@with_appcontext
+def restore_command(file, force):
+    """Restore a backup made by `backup` into an empty database (stop the site first)."""
+    from . import backup
+    try:
+        backup.restore(db.engine, file, force=force)
+    except backup.BackupFailed as exc:
+        click.echo(str(exc), err=True)
+        click.echo("Nothing was restored.", err=True)
+        sys.exit(1)
+    counts = backup.row_counts(db.engine)
+    click.echo(f"Restored {sum(counts.values())} rows in {len(counts)} tables from {file}.")
+    click.echo("Run `flask --app community db upgrade` if the backup is from an older version.")
+
+
 def register_cli(app: Flask) -> None:
     for command in (import_areas_command, import_indicators_command, import_listings_command,
-                    import_addresses_command, load_demo_command, coverage_command, export_listings_command):
+                    import_addresses_command, load_demo_command, coverage_command, export_listings_command,
+                    backup_command, restore_command):
         app.cli.add_command(command)
     from .work.cli import create_user_command
     app.cli.add_command(create_user_command)
