@@ -184,6 +184,7 @@ def coverage_command(level, method, distance, period, weights, out, lang):
     import json
     from flask import current_app
     from .services import coverage as svc
+    from .services.spreadsheet import records_csv
     if not out.lower().endswith((".csv", ".geojson", ".json")):
         raise click.BadParameter("give a file name ending in .csv or .geojson", param_hint="--out")
     chosen = dict(svc.DEFAULT_WEIGHTS)
@@ -209,7 +210,7 @@ def coverage_command(level, method, distance, period, weights, out, lang):
         finally:
             progress.finish()
         if out.lower().endswith(".csv"):
-            text = svc.export_csv(result, level)
+            text = records_csv(svc.export_records(result, level))
         else:
             text = json.dumps(svc.export_geojson(result, level), ensure_ascii=False)
     with open(out, "w", encoding="utf-8", newline="") as handle:

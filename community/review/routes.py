@@ -10,6 +10,7 @@ from flask_login import current_user
 from ..maps import base_map
 from ..services import coverage as svc
 from ..services.permissions import can, require
+from ..services.spreadsheet import records_csv
 from .forms import ReviewForm
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -107,7 +108,7 @@ def export(fmt: str):
     cov = svc.compute(params)
     name = f"coverage-{params.level}-{params.method}-{params.distance}m"
     if fmt == "csv":
-        body, mimetype = svc.export_csv(cov, params.level), "text/csv; charset=utf-8"
+        body, mimetype = records_csv(svc.export_records(cov, params.level)), "text/csv; charset=utf-8"
     else:
         body, mimetype = json.dumps(svc.export_geojson(cov, params.level), ensure_ascii=False), "application/geo+json"
     return Response(body, mimetype=mimetype,

@@ -2,8 +2,6 @@
 'what's on' for residents, personal figures and the CSV export. Counts only, never names."""
 from __future__ import annotations
 
-import csv
-import io
 import re
 import uuid
 from collections import defaultdict
@@ -22,7 +20,7 @@ from ..models import (Activity, ActivityPartner, Area, Initiative, MeetingPlace,
 from ..models.types import utcnow
 from ..scheduling import TZ
 from . import audit
-from .spreadsheet import csv_safe
+from .spreadsheet import csv_text
 from .disclosure import protected_value
 from .permissions import Scope, can, require, user_area_ids
 from .validation import Invalid
@@ -410,21 +408,19 @@ def export_csv(user, first_day: date, last_day: date, area_id=None) -> str:
              .order_by(Activity.starts_at)
              .options(selectinload(Activity.area), selectinload(Activity.place), selectinload(Activity.room),
                       selectinload(Activity.initiative)))
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(EXPORT_COLUMNS)
-    for a in db.session.scalars(query):
-        local_start, local_end = a.starts_at.astimezone(TZ), a.ends_at.astimezone(TZ)
-        writer.writerow([csv_safe(cell) for cell in [
-            local_start.date().isoformat(), local_start.strftime("%H:%M"), local_end.strftime("%H:%M"),
+    return csv_text(EXPORT_COLUMNS, (_export_row(a) for a in db.session.scalars(query)))
+
+
+def _export_row(a: Activity) -> list:
+    local_start, local_end = a.starts_at.astimezone(TZ), a.ends_at.astimezone(TZ)
+    return [local_start.date().isoformat(), local_start.strftime("%H:%M"), local_end.strftime("%H:%M"),
             a.area.code if a.area else "", a.area.name if a.area else "", a.title,
             a.initiative.name if a.initiative else "", a.place.name if a.place else "",
             a.room.name if a.room else "", "|".join(a.codes("working_model")),
             "|".join(a.codes("target_group")), "|".join(a.codes("target_group_reached")),
             "|".join(sorted(p.organisation.name for p in a.partners)), a.visibility, a.status,
             protected_value(a.participants), protected_value(a.new_participants),
-            protected_value(a.volunteers)]])
-    return out.getvalue()
+            protected_value(a.volunteers)]
 
 
 # ------------------------------------------------------------------ choices for forms

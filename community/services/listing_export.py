@@ -5,7 +5,6 @@ them from community/fields.py), so an export imports again unchanged, into this 
 """
 from __future__ import annotations
 
-import csv
 import io
 from datetime import date, time
 
@@ -16,7 +15,7 @@ from ..extensions import db
 from ..fields import ENTITIES, room_text
 from ..importers.listings import COLUMNS
 from ..models import Initiative, InitiativeAtPlace
-from .spreadsheet import csv_safe
+from .spreadsheet import CsvWriter
 
 _ENTITY = {"initiative": "initiative", "organisation": "organisation", "place": "meeting_place"}
 EXPORTED = tuple(k for k in COLUMNS if k not in ("place.x", "place.y"))
@@ -81,16 +80,16 @@ def rows(include_archived: bool = False):
 
 def write_csv(handle, delimiter: str = ";") -> int:
     """Write the header and every row to an open text file; returns the number of rows."""
-    writer = csv.writer(handle, delimiter=delimiter, quoting=csv.QUOTE_MINIMAL)
-    writer.writerow(HEADER)
+    writer = CsvWriter(handle, delimiter)
+    writer.header(HEADER)
     count = 0
     for cells in rows():
-        writer.writerow([csv_safe(c) for c in cells])
+        writer.row(cells)
         count += 1
     return count
 
 
 def export_csv(delimiter: str = ";") -> str:
-    out = io.StringIO()
+    out = io.StringIO(newline="")
     write_csv(out, delimiter)
     return out.getvalue()
