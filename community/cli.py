@@ -183,11 +183,11 @@ def coverage_command(level, method, distance, period, weights, out, lang):
     """Compute the coverage review per area and write every measure to CSV or GeoJSON."""
     import json
     from flask import current_app
-    from .services import coverage as svc
+    from .services.coverage import cache, exports, parameters
     from .services.spreadsheet import records_csv
     if not out.lower().endswith((".csv", ".geojson", ".json")):
         raise click.BadParameter("give a file name ending in .csv or .geojson", param_hint="--out")
-    chosen = dict(svc.DEFAULT_WEIGHTS)
+    chosen = dict(parameters.DEFAULT_WEIGHTS)
     for item in weights:
         name, _, value = item.partition("=")
         if name not in chosen:
@@ -200,19 +200,19 @@ def coverage_command(level, method, distance, period, weights, out, lang):
             raise click.BadParameter(f"the weight of {name} must be from 0 to 10", param_hint="--weight")
     if not any(v > 0 for v in chosen.values()):
         raise click.BadParameter("at least one weight must be above 0", param_hint="--weight")
-    params = svc.ReviewParams(level=level, method=method, distance=distance, period=period,
-                              weights=tuple(sorted(chosen.items())))
+    params = parameters.ReviewParams(level=level, method=method, distance=distance, period=period,
+                                     weights=tuple(sorted(chosen.items())))
     progress = BarProgress()
     # The sentences are translated like on the pages, which pick the language per request.
     with current_app.test_request_context(f"/?lang={lang}"):
         try:
-            result = svc.compute(params, progress=progress)
+            result = cache.compute(params, progress=progress)
         finally:
             progress.finish()
         if out.lower().endswith(".csv"):
-            text = records_csv(svc.export_records(result, level))
+            text = records_csv(exports.export_records(result, level))
         else:
-            text = json.dumps(svc.export_geojson(result, level), ensure_ascii=False)
+            text = json.dumps(exports.export_geojson(result, level), ensure_ascii=False)
     with open(out, "w", encoding="utf-8", newline="") as handle:
         handle.write(text)
     ranked = result.level(level)

@@ -66,6 +66,7 @@ def from_environment(instance_path: str) -> dict:
         "SEND_FILE_MAX_AGE_DEFAULT": int(os.environ.get("BUURTKRACHT_STATIC_MAX_AGE", "3600")),
         "BUURTKRACHT_PROXY_COUNT": int(os.environ.get("BUURTKRACHT_PROXY_COUNT", "0")),
         "BUURTKRACHT_STALE_MONTHS": int(os.environ.get("BUURTKRACHT_STALE_MONTHS", "12")),
+        "BUURTKRACHT_COVERAGE_CACHE_SIZE": int(os.environ.get("BUURTKRACHT_COVERAGE_CACHE_SIZE", "16")),
         "BUURTKRACHT_REVIEW_PUBLIC": _bool(os.environ.get("BUURTKRACHT_REVIEW_PUBLIC")),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,

@@ -1,4 +1,4 @@
-"""Coverage of neighbourhood offers per area: demand points, access per area, reach of offer kinds, blind spots.
+"""Coverage of neighbourhood offers per area: demand points, access per area, reach of offer kinds.
 
 Pure functions on (Geo)DataFrames; no Flask, no database. Distances are metres in
 Belgian Lambert 72 (EPSG:31370); frames may come in any CRS but must have one.
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import math
 import zlib
-from collections.abc import Mapping
 
 import geopandas as gpd
 import numpy as np
@@ -251,86 +250,13 @@ def quantile_classes(values, k: int = 5) -> tuple[list[float], np.ndarray]:
     return breaks, classes
 
 
-# ---------------------------------------------------------------- blind spots
-
-
-#: Target groups checked against the residents present: target group code -> the
-#: indicator counting those residents.
-GROUP_INDICATORS = {"elderly": "population_65_plus", "families": "children_0_11"}
-
-
-def blind_spots(
-    profile: Mapping,
-    *,
-    min_reach: float = 0.5,
-    many_ratio: float = 1.1,
-    min_models: int = 3,
-    min_verified: float = 0.5,
-) -> list[tuple[str, dict]]:
-    """What is missing for an area, as ``(code, numbers)`` pairs, most basic first.
-
-    ``profile`` holds ``reach`` (a mapping ``kind -> share of residents with such
-    an offer within reach``, kinds ``any``, ``bonding``, ``bridging``,
-    ``free_with_children``, ``evening``, ``weekend``, ``model:<code>`` and
-    ``group:<code>``), ``group_ratio`` (``group -> the group's share of the
-    residents relative to the average``, e.g. 1.3), ``group_share`` (that share),
-    ``children`` (number of children, NaN if unknown), ``verified_share`` and
-    ``offers_in_reach``. A kind counts as within reach when at least ``min_reach``
-    of the residents have one. Rules:
-
-    * ``no_offer``: fewer than ``min_reach`` of the residents have any offer in reach
-      (then nothing else is listed: there is nothing to be one-sided);
-    * ``only_bonding`` / ``only_bridging``: one of the two tie types is within
-      reach and the other is not (an offer of type "both" counts for both);
-    * ``no_free_with_children``: children live here but no free offer where
-      children are welcome is within reach;
-    * ``group_without_offer``: a group is over-represented (ratio >= ``many_ratio``)
-      and no offer for that group is within reach;
-    * ``few_models``: fewer than ``min_models`` of the 7 working models within reach;
-    * ``no_evening_weekend``: nothing in the evening nor at the weekend within reach;
-    * ``stale``: less than ``min_verified`` of the offers in reach were verified recently.
-    """
-    reach = profile.get("reach", {})
-
-    def share(kind: str) -> float:
-        value = reach.get(kind, 0.0)
-        return 0.0 if value is None or not np.isfinite(value) else float(value)
-
-    found: list[tuple[str, dict]] = []
-    if share("any") < min_reach:
-        return [("no_offer", {"share": share("any")})]
-    bonding, bridging = share("bonding"), share("bridging")
-    if bonding >= min_reach and bridging < min_reach:
-        found.append(("only_bonding", {"share": bridging}))
-    elif bridging >= min_reach and bonding < min_reach:
-        found.append(("only_bridging", {"share": bonding}))
-    children = profile.get("children", math.nan)
-    if children is not None and np.isfinite(children) and children > 0 and share("free_with_children") < min_reach:
-        found.append(("no_free_with_children", {"share": share("free_with_children")}))
-    for group in GROUP_INDICATORS:
-        ratio = profile.get("group_ratio", {}).get(group, math.nan)
-        if ratio is not None and np.isfinite(ratio) and ratio >= many_ratio and share("group:" + group) < min_reach:
-            found.append(("group_without_offer", {"group": group, "ratio": float(ratio),
-                                                  "group_share": profile.get("group_share", {}).get(group),
-                                                  "share": share("group:" + group)}))
-    models = [k for k in reach if k.startswith("model:") and share(k) >= min_reach]
-    if len(models) < min_models:
-        found.append(("few_models", {"count": len(models)}))
-    if share("evening") < min_reach and share("weekend") < min_reach:
-        found.append(("no_evening_weekend", {"evening": share("evening"), "weekend": share("weekend")}))
-    verified = profile.get("verified_share", math.nan)
-    if profile.get("offers_in_reach", 0) and verified is not None and np.isfinite(verified) and verified < min_verified:
-        found.append(("stale", {"share": float(verified)}))
-    return found
-
-
 def _need_crs(frame, what: str) -> None:
     if getattr(frame, "crs", None) is None:
         raise ValueError(f"{what} has no CRS; set it (e.g. frame.set_crs('EPSG:4326')) first")
 
 
 __all__ = [
-    "GROUP_INDICATORS", "METHODS", "area_access", "blind_spots", "demand_points", "offers_in_reach", "point_access", "quantile_classes",
-    "reach_matrix", "reach_shares",
+    "METHODS", "area_access", "demand_points", "offers_in_reach", "point_access", "quantile_classes", "reach_matrix",
+    "reach_shares",
 ]
 

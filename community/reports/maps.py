@@ -5,17 +5,18 @@ import io
 
 import geopandas as gpd
 import numpy as np
+from flask_babel import gettext
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.lines import Line2D
 
-from ..services import coverage as svc
+from ..services.coverage import computation, presentation
 
 METRIC = "EPSG:31370"
 
 
-def report_map_png(cov: svc.Coverage, code: str, *, measure: str = "gap", dpi: int = 150) -> bytes:
+def report_map_png(cov: computation.Coverage, code: str, *, measure: str = "gap", dpi: int = 150) -> bytes:
     """The area's sub-areas (districts of a municipality, sectors of a district) coloured by ``measure``.
 
     Classes and colours are those of the interactive map; the neighbouring areas
@@ -24,10 +25,10 @@ def report_map_png(cov: svc.Coverage, code: str, *, measure: str = "gap", dpi: i
     """
     level = cov.areas.at[code, "level"]
     child_level = {"municipality": "district", "district": "sector"}[level]
-    layer = svc.choropleth(cov, child_level, measure)
+    layer = presentation.choropleth(cov, child_level, measure)
     children = [f for f in layer["features"] if cov.areas.at[f["properties"]["code"], "parent"] == code]
     if not children:  # no sub-areas: colour the area itself at its own level
-        layer = svc.choropleth(cov, level, measure)
+        layer = presentation.choropleth(cov, level, measure)
         children = [f for f in layer["features"] if f["properties"]["code"] == code]
     frame = gpd.GeoDataFrame.from_features(children, crs="EPSG:4326").to_crs(METRIC)
     outline = cov.geometries.loc[[code]].to_crs(METRIC)
@@ -61,7 +62,7 @@ def report_map_png(cov: svc.Coverage, code: str, *, measure: str = "gap", dpi: i
     ax.text(x0 + 500, y0 + pad * 0.15, "1 km", ha="center", va="bottom", fontsize=7)
     handles = [Patch(facecolor=item["colour"], edgecolor="#555555", label=item["label"]) for item in layer["legend"]]
     handles.append(Line2D([], [], marker="o", linestyle="", markerfacecolor="#0072B2", markeredgecolor="#ffffff",
-                          label=svc.gettext("Offer (initiative at a meeting place)")))
+                          label=gettext("Offer (initiative at a meeting place)")))
     legend_ax = fig.add_axes((0.02, 0.0, 0.96, 0.19))
     legend_ax.set_axis_off()
     legend_ax.legend(handles=handles, loc="upper left", fontsize=7, title=layer["title"], ncol=3,

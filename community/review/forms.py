@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField
 from wtforms.validators import NumberRange
 
-from ..services import coverage as svc
+from ..services.coverage import parameters
 
 
 class ReviewForm(FlaskForm):
@@ -20,11 +20,11 @@ class ReviewForm(FlaskForm):
     method = SelectField(_l("Method"), default="2sfca")
     distance = IntegerField(
         _l("Walking distance in metres"), default=800,
-        validators=[NumberRange(*svc.DISTANCE_RANGE, message=_l(
+        validators=[NumberRange(*parameters.DISTANCE_RANGE, message=_l(
                         "The walking distance must be a whole number of metres from %(min)s to %(max)s."))])
     period = IntegerField(
         _l("Activities of the last ... days"), default=90,
-        validators=[NumberRange(*svc.PERIOD_RANGE, message=_l(
+        validators=[NumberRange(*parameters.PERIOD_RANGE, message=_l(
                         "The period must be a whole number of days from %(min)s to %(max)s."))])
     sort = SelectField(_l("Sort by"), default="rank")
     order = SelectField(_l("Order"), default="asc")
@@ -32,14 +32,14 @@ class ReviewForm(FlaskForm):
     def __init__(self, formdata, **kwargs):
         super().__init__(formdata=formdata, **kwargs)
         self.args = formdata
-        self.weights = svc.DEFAULT_WEIGHTS
+        self.weights = parameters.DEFAULT_WEIGHTS
         self.weight_errors = []
         from .. import taxonomy
         from ..templating import current_locale
-        self.level.choices = [(c, taxonomy.AREA_LEVELS.label(c, current_locale())) for c in svc.LEVELS]
-        self.measure.choices = list(svc.measure_labels().items())
-        self.method.choices = list(svc.method_labels().items())
-        self.sort.choices = [(c, c) for c in svc.SORTS]
+        self.level.choices = [(c, taxonomy.AREA_LEVELS.label(c, current_locale())) for c in parameters.LEVELS]
+        self.measure.choices = list(parameters.measure_labels().items())
+        self.method.choices = list(parameters.method_labels().items())
+        self.sort.choices = [(c, c) for c in parameters.SORTS]
         self.order.choices = [("asc", _l("ascending")), ("desc", _l("descending"))]
         # IntegerField's own message for "abc" is "Not a valid integer value": say which field.
         self.distance.messages_invalid = _l("The walking distance must be a whole number of metres.")
@@ -54,13 +54,13 @@ class ReviewForm(FlaskForm):
         for field in (self.level, self.measure, self.method, self.sort, self.order):
             if field.errors:
                 field.errors[:] = [gettext("Choose one of the offered values for “%(field)s”.", field=field.label.text)]
-        weights, problems = parse_weights(self.args)
+        weights, problems = parameters.parse_weights(self.args)
         self.weights = weights
         self.weight_errors = problems
         return ok and not problems
 
-    def params(self) -> svc.ReviewParams:
-        return svc.ReviewParams(level=self.level.data, method=self.method.data, distance=self.distance.data,
+    def params(self) -> parameters.ReviewParams:
+        return parameters.ReviewParams(level=self.level.data, method=self.method.data, distance=self.distance.data,
                                 period=self.period.data, weights=self.weights, measure=self.measure.data,
                                 sort=self.sort.data, order=self.order.data)
 
@@ -69,26 +69,3 @@ class ReviewForm(FlaskForm):
         out = [(name, str(msg)) for name, msgs in self.errors.items() for msg in msgs]
         return out + [(f"w_{name}", msg) for name, msg in self.weight_errors]
 
-
-def parse_weights(args) -> tuple[tuple[tuple[str, float], ...], list[tuple[str, str]]]:
-    """Weights from ``w_<indicator>`` parameters (absent ones keep their default)."""
-    weights = dict(svc.DEFAULT_WEIGHTS)
-    problems = []
-    low, high = svc.WEIGHT_RANGE
-    labels = dict(svc.weight_fields())
-    for name in weights:
-        raw = args.get("w_" + name) if args is not None else None
-        if raw is None or raw == "":
-            continue
-        try:
-            value = float(raw.replace(",", "."))
-        except ValueError:
-            value = float("nan")
-        if not (low <= value <= high):  # NaN fails too
-            problems.append((name, gettext("The weight for %(name)s must be a number from %(min)s to %(max)s.",
-                                           name=labels[name], min=f"{low:g}", max=f"{high:g}")))
-            continue
-        weights[name] = value
-    if not problems and not any(v > 0 for v in weights.values()):
-        problems.append((svc.weight_fields()[0][0], gettext("At least one need weight must be above 0.")))
-    return tuple(sorted(weights.items())), problems

@@ -8,7 +8,7 @@ from flask_babel import gettext
 from flask_login import current_user
 
 from ..maps import base_map
-from ..services import coverage as svc
+from ..services.coverage import cache, exports, parameters, presentation
 from ..services.permissions import can, require
 from ..services.spreadsheet import records_csv
 from .forms import ReviewForm
@@ -44,18 +44,19 @@ def review_link():
 
 @bp.context_processor
 def review_helpers():
-    return {"review_method_label": lambda code: svc.method_labels().get(code, code),
-            "review_measure_label": lambda code: svc.measure_labels().get(code, code),
-            "blind_spot_short": svc.blind_spot_short, "format_value": svc.format_value,
-            "format_access": svc.format_access, "access_unit": svc.access_unit,
-            "percent": svc.percent}
+    return {"review_method_label": lambda code: parameters.method_labels().get(code, code),
+            "review_measure_label": lambda code: parameters.measure_labels().get(code, code),
+            "blind_spot_short": presentation.blind_spot_short, "format_value": presentation.format_value,
+            "format_access": presentation.format_access, "access_unit": presentation.access_unit,
+            "percent": presentation.percent, "review_number": presentation.number,
+            "stale_period": presentation.stale_period}
 
 
 def _form() -> ReviewForm:
     form = ReviewForm(formdata=request.args)
     if not form.validate():
         abort(Response(render_template("review/invalid.html", form=form, errors=form.all_errors(),
-                                        weight_fields=svc.weight_fields()), status=400))
+                                        weight_fields=parameters.weight_fields()), status=400))
     return form
 
 
@@ -63,15 +64,15 @@ def _form() -> ReviewForm:
 def index():
     form = _form()
     params = form.params()
-    cov = svc.compute(params)
-    rows = svc.table_rows(cov)
+    cov = cache.compute(params)
+    rows = presentation.table_rows(cov)
     return render_template("review/index.html", form=form, params=params, cov=cov, rows=rows,
                            map=base_map(), choropleth=_map_data(cov, params),
-                           weight_fields=svc.weight_fields())
+                           weight_fields=parameters.weight_fields())
 
 
 def _map_data(cov, params) -> dict:
-    data = svc.choropleth(cov, params.level, params.measure)
+    data = presentation.choropleth(cov, params.level, params.measure)
     query = params.shared_query
     for feature in data["features"]:
         feature["properties"]["url"] = url_for("review.area", code=feature["properties"]["code"], **query)
@@ -84,14 +85,14 @@ def _map_data(cov, params) -> dict:
 def area(code: str):
     form = _form()
     params = form.params()
-    cov = svc.compute(params)
-    profile = svc.area_profile(cov, code)
+    cov = cache.compute(params)
+    profile = presentation.area_profile(cov, code)
     if profile is None:
         abort(404)
-    children = svc.table_rows(cov, _child_level(profile["level"])) if profile["children"] else []
+    children = presentation.table_rows(cov, _child_level(profile["level"])) if profile["children"] else []
     children = [r for r in children if r["parent"] == code]
     return render_template("review/area.html", form=form, params=params, cov=cov, profile=profile,
-                           children=children, weight_fields=svc.weight_fields())
+                           children=children, weight_fields=parameters.weight_fields())
 
 
 def _child_level(level: str) -> str | None:
@@ -105,12 +106,13 @@ def export(fmt: str):
         abort(404)
     form = _form()
     params = form.params()
-    cov = svc.compute(params)
+    cov = cache.compute(params)
     name = f"coverage-{params.level}-{params.method}-{params.distance}m"
     if fmt == "csv":
-        body, mimetype = records_csv(svc.export_records(cov, params.level)), "text/csv; charset=utf-8"
+        body, mimetype = records_csv(exports.export_records(cov, params.level)), "text/csv; charset=utf-8"
     else:
-        body, mimetype = json.dumps(svc.export_geojson(cov, params.level), ensure_ascii=False), "application/geo+json"
+        body = json.dumps(exports.export_geojson(cov, params.level), ensure_ascii=False)
+        mimetype = "application/geo+json"
     return Response(body, mimetype=mimetype,
                     headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'})
 
@@ -120,14 +122,14 @@ def report(code: str):
     _allow("coverage.export")
     form = _form()
     params = form.params()
-    cov = svc.compute(params)
-    profile = svc.area_profile(cov, code)
+    cov = cache.compute(params)
+    profile = presentation.area_profile(cov, code)
     if profile is None or profile["level"] not in ("municipality", "district"):
         abort(404)
     child_level = _child_level(profile["level"])
-    children = [r for r in svc.table_rows(cov, child_level, sort="rank", order="asc") if r["parent"] == code]
+    children = [r for r in presentation.table_rows(cov, child_level, sort="rank", order="asc") if r["parent"] == code]
     return render_template("review/report.html", params=params, cov=cov, profile=profile,
-                           children=children, child_level=child_level, weight_fields=svc.weight_fields())
+                           children=children, child_level=child_level, weight_fields=parameters.weight_fields())
 
 
 @bp.get("/reports/<code>/map.png")
@@ -136,7 +138,7 @@ def report_map(code: str):
     from ..reports.maps import report_map_png
     form = _form()
     params = form.params()
-    cov = svc.compute(params)
+    cov = cache.compute(params)
     if code not in cov.areas.index or cov.areas.at[code, "level"] not in ("municipality", "district"):
         abort(404)
     png = report_map_png(cov, code, measure=params.measure)

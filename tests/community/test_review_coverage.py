@@ -90,10 +90,10 @@ def make_user(db, role, email):
 
 
 def compute(**params):
-    from community.services import coverage as svc
+    from community.services.coverage import cache, parameters
     from flask import current_app
     with current_app.test_request_context("/?lang=en"):
-        return svc.compute(svc.ReviewParams(**params))
+        return cache.compute(parameters.ReviewParams(**params))
 
 
 # ---------------------------------------------------------------- the service

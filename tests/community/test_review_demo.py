@@ -4,9 +4,9 @@ from __future__ import annotations
 
 def test_demo_story_in_the_review(demo_app):
     from flask import current_app
-    from community.services import coverage as svc
+    from community.services.coverage import cache, parameters
     with current_app.test_request_context("/?lang=en"):
-        cov = svc.compute(svc.ReviewParams(level="district", distance=800))
+        cov = cache.compute(parameters.ReviewParams(level="district", distance=800))
         districts = cov.level("district")
         spots = {code: [c for c, _ in row["blind_spots"]] for code, row in districts.iterrows()}
         numbers = {code: dict(row["blind_spots"]) for code, row in districts.iterrows()}

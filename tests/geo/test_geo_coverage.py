@@ -12,7 +12,6 @@ from shapely.geometry import Point, box
 
 from geo.coverage import (
     area_access,
-    blind_spots,
     demand_points,
     offers_in_reach,
     point_access,
@@ -233,60 +232,3 @@ def test_quantile_classes():
     assert ties == [5.0] and tied.tolist() == [0, 0, 0]
     assert quantile_classes([np.nan], k=3)[1].tolist() == [-1]
 
-
-def profile(**reach):
-    base = {"any": 1.0, "bonding": 1.0, "bridging": 1.0, "free_with_children": 1.0, "evening": 1.0,
-            "weekend": 1.0, "model:a": 1.0, "model:b": 1.0, "model:c": 1.0, "group:elderly": 1.0,
-            "group:families": 1.0}
-    base.update(reach)
-    return {"reach": base, "group_ratio": {"elderly": 1.0, "families": 1.0},
-            "group_share": {"elderly": 0.2, "families": 0.1}, "children": 100, "verified_share": 1.0,
-            "offers_in_reach": 5}
-
-
-def codes(found):
-    return [c for c, _ in found]
-
-
-def test_blind_spots_none_for_a_full_offer():
-    assert blind_spots(profile()) == []
-
-
-def test_blind_spot_no_offer_replaces_the_rest():
-    found = blind_spots(profile(any=0.2, bridging=0.0, free_with_children=0.0))
-    assert found == [("no_offer", {"share": 0.2})]
-
-
-def test_blind_spots_one_sided():
-    assert codes(blind_spots(profile(bridging=0.16))) == ["only_bonding"]
-    assert codes(blind_spots(profile(bonding=0.1))) == ["only_bridging"]
-    # Neither type within reach of most residents is not "one-sided" but thin: no one-sided flag.
-    assert "only_bonding" not in codes(blind_spots(profile(bonding=0.3, bridging=0.3)))
-
-
-def test_blind_spot_free_with_children_only_where_children_live():
-    assert codes(blind_spots(profile(free_with_children=0.37))) == ["no_free_with_children"]
-    quiet = profile(free_with_children=0.0)
-    quiet["children"] = 0
-    assert blind_spots(quiet) == []
-    quiet["children"] = float("nan")  # unknown: no claim either way
-    assert blind_spots(quiet) == []
-
-
-def test_blind_spot_many_older_residents_without_offer():
-    p = profile(**{"group:elderly": 0.0})
-    p["group_ratio"]["elderly"] = 1.5
-    found = blind_spots(p)
-    assert codes(found) == ["group_without_offer"]
-    assert found[0][1]["group"] == "elderly" and found[0][1]["ratio"] == 1.5
-    p["group_ratio"]["elderly"] = 1.0  # an average share of older residents: not flagged
-    assert blind_spots(p) == []
-
-
-def test_blind_spots_variety_times_and_freshness():
-    assert codes(blind_spots(profile(**{"model:c": 0.4, "model:b": 0.1}))) == ["few_models"]
-    assert codes(blind_spots(profile(evening=0.1, weekend=0.0))) == ["no_evening_weekend"]
-    assert blind_spots(profile(evening=0.1)) == []  # weekends are covered
-    stale = profile()
-    stale["verified_share"] = 0.3
-    assert codes(blind_spots(stale)) == ["stale"]
