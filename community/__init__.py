@@ -8,7 +8,7 @@ from flask import Flask, jsonify, render_template, request
 from sqlalchemy import text
 
 from .config import from_environment
-from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -82,8 +82,8 @@ def create_app(config: dict | None = None) -> Flask:
     from .guards import register_guards
     register_guards(app)
     register_template_helpers(app)
-    from .compression import register_compression
-    register_compression(app)
+    # Registered last so it compresses the final body (after the templates and guards ran).
+    compress.init_app(app)
 
     @app.get("/healthz")
     def healthz():
