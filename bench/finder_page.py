@@ -3,8 +3,9 @@
     PYTHONPATH=. python bench/finder_page.py                 # 5 rounds, 5,000 listings
     PYTHONPATH=. python bench/finder_page.py --rounds 3 --listings 2000
 
-Ours: `/` of the app (folium base map with our own Leaflet, markers drawn by
-static/js/map.js from the page's JSON with markercluster), served by gunicorn.
+Ours: `/` of the app (our own Leaflet; static/js/mapkit.js builds the map and
+static/js/map.js draws the markers with markercluster, both from the page's JSON
+islands), served by gunicorn. folium is needed for the peer only: `pip install '.[bench]'`.
 Peer: the page folium makes by itself for the same listings: one `folium.Marker`
 per listing with a `folium.Popup` of escaped text (name, place, next session),
 folium's default JS/CSS (Leaflet 1.9.3, jQuery, Bootstrap, awesome-markers,

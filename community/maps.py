@@ -1,13 +1,13 @@
-"""Map building: a folium base map served with our own Leaflet, and the data our script draws."""
+"""The base map as plain data: static/js/mapkit.js builds the Leaflet map (our own copy) from it.
+
+No page holds an inline script: the configuration below and each page's layer data travel as JSON
+islands (`<script type="application/json">`, written with `tojson`), so the Content-Security-Policy
+allows scripts from our own origin only.
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-import json
-
-import folium
-from flask import current_app, url_for
-from markupsafe import Markup, escape
+from flask import current_app
+from markupsafe import escape
 
 # Colour per working model: distinguishable in colour-blind palettes (Okabe-Ito) plus a letter,
 # so colour is never the only cue.
@@ -21,34 +21,20 @@ MODEL_STYLE = {
     "location": ("#000000", "W"),
 }
 
-
-@dataclass
-class MapParts:
-    """Folium's HTML container and script, to embed in our own page."""
-
-    name: str
-    html: Markup
-    script: Markup
+MAX_ZOOM = 19
 
 
-def base_map(*, center: tuple[float, float] = (51.054, 3.725), zoom: int = 12) -> MapParts:
-    m = folium.Map(location=list(center), zoom_start=zoom, tiles=None, control_scale=True,
-                   prefer_canvas=False)
-    # Leaflet comes from our static folder: no CDN request from any page.
-    m.default_js = [("leaflet", url_for("static", filename="vendor/leaflet/leaflet.js"))]
-    m.default_css = [("leaflet_css", url_for("static", filename="vendor/leaflet/leaflet.css"))]
-    tile_url = current_app.config["BUURTKRACHT_TILE_URL"]
-    if tile_url:
-        folium.TileLayer(tile_url, attr=current_app.config["BUURTKRACHT_TILE_ATTRIBUTION"],
-                         max_zoom=19, name="tiles").add_to(m)
-    root = m.get_root()
-    root.render()
-    script = root.script.render()
-    boundaries = current_app.config.get("BUURTKRACHT_AREAS_ATTRIBUTION")
-    if boundaries:
-        # The licence of the district boundaries asks for attribution on the map itself.
-        script += f"\n{m.get_name()}.attributionControl.addAttribution({json.dumps(str(escape(boundaries)))});\n"
-    # The generated markup and script contain only our own configuration (centre, zoom, the
-    # tile URL and attributions from the operator's environment); no listing text goes
-    # through folium.
-    return MapParts(name=m.get_name(), html=Markup(root.html.render()), script=Markup(script))
+def base_map(*, center: tuple[float, float] = (51.054, 3.725), zoom: int = 12) -> dict:
+    """Centre, zoom, the tile layer and the attributions of a map.
+
+    Leaflet shows attributions as HTML. The tile attribution is the operator's own setting (it
+    links to the tile licence); the boundaries' attribution is escaped here. No listing text
+    goes through this configuration.
+    """
+    config = current_app.config
+    tile_url = config["BUURTKRACHT_TILE_URL"]
+    tiles = ({"url": tile_url, "attribution": config["BUURTKRACHT_TILE_ATTRIBUTION"], "maxZoom": MAX_ZOOM}
+             if tile_url else None)
+    boundaries = config.get("BUURTKRACHT_AREAS_ATTRIBUTION")
+    return {"center": list(center), "zoom": zoom, "maxZoom": MAX_ZOOM, "tiles": tiles,
+            "attributions": [str(escape(boundaries))] if boundaries else []}

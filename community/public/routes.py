@@ -8,7 +8,6 @@ from flask import (Blueprint, abort, flash, make_response, redirect, render_temp
 from flask_babel import gettext as _
 
 from ..extensions import limiter
-from ..maps import base_map
 from ..services import finder, public as public_service
 from ..services.accounts import safe_next
 from ..services.outdated import report_outdated

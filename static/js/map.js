@@ -1,22 +1,15 @@
-/* Buurtkracht map: draws district boundaries and offer markers from the page's JSON data.
-   Every text from the database is set with textContent, never as HTML. */
+/* Buurtkracht map: draws district boundaries and offer markers from the page's JSON data
+   (static/js/mapkit.js builds the base map). Every text from the database is set with
+   textContent, never as HTML. */
 (function () {
   "use strict";
-  var map = window.buurtkrachtMap;
-  var dataNode = document.getElementById("map-data");
-  if (!map || !dataNode) { return; }
-  var data = JSON.parse(dataNode.textContent);
-  // Without a tile layer (offline, or tiles switched off) Leaflet has no maxZoom; clustering needs one.
-  if (map.getMaxZoom() === Infinity) { map.setMaxZoom(19); }
+  var kit = window.BuurtkrachtMapKit;
+  var data = kit && kit.layerData();
+  var map = data && kit.createMap();
+  if (!map) { return; }
+  var el = kit.el;
   var labels = data.labels || {};
   var styles = data.styles || {};
-
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) { node.className = className; }
-    if (text !== undefined && text !== null) { node.textContent = String(text); }
-    return node;
-  }
 
   var areasLayer = null;
   if (data.areas && data.areas.features && data.areas.features.length) {
@@ -83,24 +76,7 @@
   map.addLayer(cluster);
 
   if (data.legend && data.legend.length) {
-    var legend = L.control({ position: "bottomright" });
-    legend.onAdd = function () {
-      var box = el("div", "bk-legend");
-      box.appendChild(el("strong", "", labels.legend || "Working model"));
-      var list = el("ul");
-      data.legend.forEach(function (entry) {
-        var item = el("li");
-        var swatch = el("span", "bk-swatch", entry.letter);
-        swatch.style.background = entry.colour;
-        swatch.setAttribute("aria-hidden", "true");
-        item.appendChild(swatch);
-        item.appendChild(document.createTextNode(" " + entry.label));
-        list.appendChild(item);
-      });
-      box.appendChild(list);
-      return box;
-    };
-    legend.addTo(map);
+    kit.addLegend(map, labels.legend || "Working model", data.legend);
   }
 
   if (data.fit !== false) {
@@ -130,7 +106,5 @@
       L.popup().setLatLng(event.latlng).setContent(box).openOn(map);
     });
   }
-  map.getContainer().setAttribute("aria-label", labels.map || "Map");
-  map.getContainer().setAttribute("role", "region");
-  document.documentElement.classList.add("map-ready");
+  kit.ready(map, labels.map);
 })();

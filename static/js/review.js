@@ -1,21 +1,16 @@
 /* Coverage review map: areas coloured by the chosen measure, with a legend.
-   The classes and colours come from the server (the same as the table and the printed map).
-   Every text from the database is set with textContent, never as HTML. */
+   The classes and colours come from the server (the same as the table and the printed map);
+   static/js/mapkit.js builds the base map. Every text from the database is set with
+   textContent, never as HTML. */
 (function () {
   "use strict";
-  var map = window.buurtkrachtMap;
-  var dataNode = document.getElementById("review-map-data");
-  if (!map || !dataNode || typeof L === "undefined") { return; }
-  var data = JSON.parse(dataNode.textContent);
+  var kit = window.BuurtkrachtMapKit;
+  var data = kit && kit.layerData();
+  var map = data && kit.createMap();
+  if (!map) { return; }
+  var el = kit.el;
   var labels = data.labels || {};
-  if (map.getMaxZoom() === Infinity) { map.setMaxZoom(19); }
-
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) { node.className = className; }
-    if (text !== undefined && text !== null) { node.textContent = String(text); }
-    return node;
-  }
+  map.options.zoomSnap = 0.25;  // a tall city in a wide frame: whole zoom steps leave it small
 
   var layer = L.geoJSON(data, {
     style: function (feature) {
@@ -44,31 +39,11 @@
     }
   }).addTo(map);
 
-  // The legend inside the map (the same legend stays below the map for print and small screens).
-  var legend = L.control({ position: "bottomright" });
-  legend.onAdd = function () {
-    var box = el("div", "bk-legend review-map-legend");
-    box.setAttribute("aria-hidden", "true");
-    box.appendChild(el("strong", "", labels.legend || ""));
-    var list = el("ul");
-    (data.legend || []).forEach(function (entry) {
-      var item = el("li");
-      var swatch = el("span", "legend-swatch");
-      swatch.style.background = entry.colour;
-      item.appendChild(swatch);
-      item.appendChild(document.createTextNode(" " + entry.label));
-      list.appendChild(item);
-    });
-    box.appendChild(list);
-    return box;
-  };
-  legend.addTo(map);
+  // The legend inside the map (the same legend stays below the map for print and small screens,
+  // so this one is hidden from screen readers).
+  kit.addLegend(map, labels.legend, data.legend, { className: "review-map-legend", swatchClass: "legend-swatch",
+                                                  hidden: true });
 
-  // Folium sizes the map before our stylesheet has laid the frame out: measure again first.
-  map.invalidateSize();
-  map.options.zoomSnap = 0.25;  // a tall city in a wide frame: whole zoom steps leave it small
   if (layer.getLayers().length) { map.fitBounds(layer.getBounds(), { padding: [8, 8] }); }
-  map.getContainer().setAttribute("aria-label", labels.map || "Map");
-  map.getContainer().setAttribute("role", "region");
-  document.documentElement.classList.add("map-ready");
+  kit.ready(map, labels.map);
 })();

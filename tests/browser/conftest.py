@@ -10,8 +10,6 @@ import pytest
 from werkzeug.serving import make_server
 
 CHROMIUM = os.environ.get("BUURTKRACHT_CHROMIUM", "/usr/bin/chromium")
-ROOT = Path(__file__).resolve().parents[2]
-AXE = ROOT / ".venv" / "node" / "node_modules" / "axe-core" / "axe.min.js"
 # Flags that keep Chromium from calling home on a machine without internet.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -62,10 +60,3 @@ def page(browser, live_server):
     yield page
     context.close()
 
-
-def run_axe(page) -> list[dict]:
-    """Run axe-core (served from our own files) and return serious and critical violations."""
-    assert AXE.exists(), f"axe-core is missing at {AXE}: run make test (it installs it)"
-    page.add_script_tag(content=AXE.read_text())
-    result = page.evaluate("""async () => await axe.run(document, {resultTypes: ['violations']})""")
-    return [v for v in result["violations"] if v["impact"] in ("serious", "critical")]

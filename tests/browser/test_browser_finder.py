@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from conftest import run_axe
+from axe import run_axe
 
 FILTERED = "/?cost=free&childcare=1&day=2&part=afternoon&near=Sint-Baafsplein%201&radius=1000"
 
@@ -91,7 +91,7 @@ def test_map_is_keyboard_usable_and_no_trap(page, live_server):
     seen = []
     for _ in range(150):
         page.keyboard.press("Tab")
-        seen.append(page.evaluate("document.activeElement.closest('.folium-map') ? 'map' : document.activeElement.tagName"))
+        seen.append(page.evaluate("document.activeElement.closest('.bk-map') ? 'map' : document.activeElement.tagName"))
         if "map" in seen and seen[-1] != "map":
             break
     assert "map" in seen, "the map's controls and markers are reachable with Tab"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from conftest import run_axe
+from axe import run_axe
 
 COORDINATOR = "coordinator@demo.buurtkracht.example"
 DEMO_PASSWORD = "buurtkracht-demo"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from conftest import run_axe
+from axe import run_axe
 
 WORKER = "worker@demo.buurtkracht.example"
 EDITOR = "editor@demo.buurtkracht.example"

@@ -1,4 +1,4 @@
-/* The report's print button (a script file: the page allows no inline handlers by habit). */
+/* Print buttons (`data-print`): a script file, as the Content-Security-Policy allows no inline handler. */
 (function () {
   "use strict";
   document.querySelectorAll("[data-print]").forEach(function (button) {
