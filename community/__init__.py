@@ -52,6 +52,8 @@ def create_app(config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=str(Path(__file__).parent / "translations"))
     limiter.init_app(app)
+    from .caching import init_cache
+    init_cache(app)
     login_manager.init_app(app)
 
     from . import models  # noqa: F401  (register the tables)

@@ -69,6 +69,11 @@ def from_environment(instance_path: str) -> dict:
         "BUURTKRACHT_COVERAGE_CACHE_SIZE": int(os.environ.get("BUURTKRACHT_COVERAGE_CACHE_SIZE", "16")),
         "BUURTKRACHT_REVIEW_PUBLIC": _bool(os.environ.get("BUURTKRACHT_REVIEW_PUBLIC")),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # The shared cache (community/caching.py): Redis when REDIS_URL is set (or the rate
+        # limiter already uses Redis), else a SimpleCache per process of CACHE_THRESHOLD entries.
+        "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        "CACHE_THRESHOLD": int(os.environ.get("BUURTKRACHT_CACHE_THRESHOLD", "500")),
+        "CACHE_KEY_PREFIX": os.environ.get("BUURTKRACHT_CACHE_PREFIX", "buurtkracht:"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "BABEL_DEFAULT_LOCALE": "nl",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Brussels",

@@ -4,6 +4,7 @@ from __future__ import annotations
 import sqlite3
 
 from flask_babel import Babel
+from flask_caching import Cache
 from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -35,6 +36,7 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 compress = Compress()
+cache = Cache()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 

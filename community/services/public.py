@@ -102,18 +102,21 @@ def map_data(listings, *, areas: dict | None = None, location=None) -> dict:
         "markers": rows}
 
 
-_AREAS_CACHE: dict = {}
-
-
 def areas_geojson(level: str = "district") -> dict:
-    """Boundaries for the map, simplified (about 10 m) and cached until the areas change."""
-    from shapely.geometry import mapping, shape
+    """Boundaries for the map, simplified (about 10 m), in the shared cache until the areas change."""
     from sqlalchemy import func
-    version = db.session.execute(select(func.count(Area.id), func.max(Area.created_at))
-                                 .where(Area.level == level)).one()
-    cache_key = (str(db.engine.url), level, tuple(map(str, version)))
-    if cache_key in _AREAS_CACHE:
-        return _AREAS_CACHE[cache_key]
+    from ..caching import areas_key, cached
+    # Cheap, and it moves when areas are added or their outlines change; the commit hook in
+    # caching.py also empties the entry, for changes this does not see (a renamed area).
+    version = tuple(map(str, db.session.execute(
+        select(func.count(Area.id), func.max(Area.created_at),
+               func.sum(Area.min_lon + Area.min_lat + Area.max_lon + Area.max_lat))
+        .where(Area.level == level)).one()))
+    return cached(areas_key(level), version, lambda: _areas_geojson(level))
+
+
+def _areas_geojson(level: str) -> dict:
+    from shapely.geometry import mapping, shape
     rows = db.session.execute(select(Area.code, Area.name, Area.geometry).where(Area.level == level)
                               .order_by(Area.code)).all()
     features = []
@@ -121,8 +124,7 @@ def areas_geojson(level: str = "district") -> dict:
         shp = shape(json.loads(geometry)).simplify(0.0001, preserve_topology=True)
         rounded = json.loads(json.dumps(mapping(shp)), parse_float=lambda x: round(float(x), 5))
         features.append({"type": "Feature", "properties": {"code": code, "name": name}, "geometry": rounded})
-    _AREAS_CACHE[cache_key] = {"type": "FeatureCollection", "features": features}
-    return _AREAS_CACHE[cache_key]
+    return {"type": "FeatureCollection", "features": features}
 
 
 def finder_context(query, result) -> dict:

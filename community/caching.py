@@ -1,0 +1,106 @@
+"""The shared cache (Flask-Caching): bounded, and emptied of what a write makes stale.
+
+The embedded set-up keeps a SimpleCache per process, bounded by CACHE_THRESHOLD entries. The
+scale-out set-up (REDIS_URL, or a redis:// RATELIMIT_STORAGE_URI) shares a RedisCache between
+the app processes, so an import in one process empties the cache for all of them; there Redis'
+own memory limit and the entries' timeout bound it.
+
+Every entry is stored with the data version it was made from and is only served while the
+database still has that version, so a process that missed an invalidation (another process's
+SimpleCache) rebuilds instead of serving stale data. Writes through the ORM that change areas
+empty the areas entries after the commit (the session hooks at the bottom).
+"""
+from __future__ import annotations
+
+import logging
+from itertools import chain
+from typing import Any, Callable
+
+from flask import Flask, current_app, has_app_context
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from .extensions import cache
+
+log = logging.getLogger(__name__)
+
+AREA_LEVELS = ("municipality", "district", "sector")
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+
+
+def init_cache(app: Flask) -> None:
+    """Choose the backend from the settings (after the caller's overrides) and bind the cache."""
+    config = app.config
+    if not config.get("CACHE_TYPE"):
+        redis_url = config.get("REDIS_URL") or ""
+        limiter_url = config.get("RATELIMIT_STORAGE_URI") or ""
+        if not redis_url and limiter_url.startswith(REDIS_SCHEMES):
+            redis_url = limiter_url
+        if redis_url:
+            config["CACHE_TYPE"] = "RedisCache"
+            config.setdefault("CACHE_REDIS_URL", redis_url)
+        else:
+            config["CACHE_TYPE"] = "SimpleCache"
+    config.setdefault("CACHE_THRESHOLD", 500)
+    config.setdefault("CACHE_DEFAULT_TIMEOUT", 24 * 3600)
+    config.setdefault("CACHE_KEY_PREFIX", "buurtkracht:")
+    cache.init_app(app)
+
+
+def cached(key: str, version: Any, make: Callable[[], Any]) -> Any:
+    """The value stored under ``key`` if it was made from ``version``; else ``make()``, stored.
+
+    A cache that cannot be reached (Redis down) costs speed, never the page.
+    """
+    try:
+        found = cache.get(key)
+    except Exception:  # the cache is an optimisation: log and compute
+        log.warning("cache unavailable, computing %s", key, exc_info=True)
+        return make()
+    if found is not None and found[0] == version:
+        return found[1]
+    value = make()
+    try:
+        cache.set(key, (version, value))
+    except Exception:
+        log.warning("cache unavailable, not storing %s", key, exc_info=True)
+    return value
+
+
+def areas_key(level: str) -> str:
+    return f"areas_geojson:{level}"
+
+
+def forget_areas() -> None:
+    """Empty the map's area boundaries (every level): called after a commit that changed areas."""
+    try:
+        cache.delete_many(*[areas_key(level) for level in AREA_LEVELS])
+    except Exception:
+        log.warning("cache unavailable, could not forget the areas", exc_info=True)
+
+
+# --- invalidation after writes ---------------------------------------------------------------
+
+_AREAS_CHANGED = "buurtkracht_areas_changed"
+
+
+@event.listens_for(Session, "after_flush")
+def _note_area_changes(session: Session, flush_context) -> None:
+    from .models import Area  # the models import the extensions; imported late on purpose
+    if any(isinstance(obj, Area) for obj in chain(session.new, session.dirty, session.deleted)):
+        session.info[_AREAS_CHANGED] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_after_commit(session: Session) -> None:
+    if session.info.pop(_AREAS_CHANGED, False) and has_app_context() and _bound(current_app):
+        forget_areas()
+
+
+@event.listens_for(Session, "after_rollback")
+def _nothing_changed(session: Session) -> None:
+    session.info.pop(_AREAS_CHANGED, None)
+
+
+def _bound(app: Flask) -> bool:
+    return cache in app.extensions.get("cache", {})
