@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import sqlite3
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from flask_babel import Babel
 from flask_caching import Cache
@@ -44,9 +46,10 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 def _sqlite_on_connect(dbapi_connection, connection_record):
     """Make the embedded SQLite database safe for several writing processes.
 
-    The driver's own transaction handling is switched off so that every transaction starts
-    with BEGIN IMMEDIATE (see _sqlite_on_begin): a writer takes the write lock up front and
-    waits (busy_timeout) instead of failing half-way with 'database is locked'.
+    The driver's own transaction handling is switched off so that a writing transaction
+    starts with BEGIN IMMEDIATE (see _sqlite_on_begin): a writer takes the write lock up front
+    and waits (busy_timeout) instead of failing half-way with 'database is locked'. Requests
+    that only read (GET, HEAD, OPTIONS) begin DEFERRED and never wait for a writer.
     """
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
@@ -59,7 +62,36 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
     cursor.close()
 
 
+# True while the current request or job only reads (see reading_only()).
+_READ_ONLY: ContextVar[bool] = ContextVar("buurtkracht_read_only", default=False)
+
+
+@contextmanager
+def reading_only():
+    """Transactions begun inside this block only read: on SQLite they start DEFERRED.
+
+    In WAL mode a deferred reader never waits for a writer (it reads the last committed
+    state), so a long import cannot stall the public pages. Writers keep BEGIN IMMEDIATE:
+    a deferred transaction that later writes fails at once with SQLITE_BUSY_SNAPSHOT when
+    another process committed in between, instead of waiting its turn.
+    """
+    token = _READ_ONLY.set(True)
+    try:
+        yield
+    finally:
+        _READ_ONLY.reset(token)
+
+
+def begin_read_only():
+    """Mark the rest of this context (a GET request) as reading only; returns the reset token."""
+    return _READ_ONLY.set(True)
+
+
+def end_read_only(token) -> None:
+    _READ_ONLY.reset(token)
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_on_begin(conn):
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN" if _READ_ONLY.get() else "BEGIN IMMEDIATE")

@@ -1,13 +1,22 @@
-"""Input every request is checked for before any view runs: characters no field may hold.
+"""What every request is checked for and marked with before any view runs.
+
+Characters no field may hold:
 
 A NUL byte in a query string, a form field or the path reached PostgreSQL, which refuses it
 with a server error, while SQLite stored it; refusing it here answers 400 on both, for every
 page at once (forms and the one writer also refuse other control characters per field).
+
+Requests that only read (GET, HEAD, OPTIONS) are marked as such, so that on SQLite their
+transactions begin DEFERRED and never wait for a writer such as a long import.
 """
 from __future__ import annotations
 
-from flask import Flask, abort, request
+from flask import Flask, abort, g, request
 from flask_babel import gettext as _
+
+from .extensions import begin_read_only, end_read_only
+
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def _has_nul(values) -> bool:
@@ -24,3 +33,15 @@ def register_guards(app: Flask) -> None:
 
     # First of all before-request functions: CSRF checks and login read the form too.
     app.before_request_funcs.setdefault(None, []).insert(0, refuse_nul_bytes)
+
+    def mark_read_only():
+        if request.method in READ_ONLY_METHODS:
+            g._read_only_token = begin_read_only()
+
+    def unmark_read_only(_exc=None):
+        token = g.pop("_read_only_token", None)
+        if token is not None:
+            end_read_only(token)
+
+    app.before_request_funcs[None].insert(0, mark_read_only)
+    app.teardown_request(unmark_read_only)

@@ -258,17 +258,21 @@ def import_listings(path: str | Path, *, crs: str | None = None, demo: bool = Fa
 
     problems = Problems(path.name)
     reader = RowReader(mapping, problems, crs)
-    writer = ListingWriter(demo=demo)
-    schedules: dict[tuple, list] = defaultdict(list)
-    links: dict = {}
-    progress.start(total, "listing rows")
-    with db.session.no_autoflush:
-        _read_rows(rows, reader, writer, problems, progress, mapping, links, schedules)
+    progress.start(total, "checking listing rows")
+    parsed = _parse_rows(rows, reader, problems, progress)
     seen_rows = reader.rows_seen
     if seen_rows == 0 and not problems:
         raise ImportFailed([f"{path.name}: the file has a header but no rows"])
     problems.raise_if_any()
+    # Only a clean file reaches the database, and only now: reading and checking the rows
+    # above touch no table, so on SQLite the write lock (taken by the writer's first query)
+    # is held for the writing alone, not while a large file is read and checked.
+    writer = ListingWriter(demo=demo)
+    schedules: dict[tuple, list] = defaultdict(list)
+    links: dict = {}
+    progress.start(len(parsed), "writing listing rows")
     with db.session.no_autoflush:
+        _write_rows(parsed, writer, progress, links, schedules)
         for link_key, (initiative, place) in links.items():
             writer.held_at(initiative, place, schedules.get(link_key, []))
     writer.finish()
@@ -289,8 +293,9 @@ def import_listings(path: str | Path, *, crs: str | None = None, demo: bool = Fa
     return summary
 
 
-def _read_rows(rows, reader, writer, problems, progress, mapping, links, schedules) -> None:
-    """Validate each row; while the file is clean so far, write it too."""
+def _parse_rows(rows, reader, problems, progress) -> list[dict]:
+    """Validate every row (no database); the clean rows' values, in file order."""
+    parsed = []
     for number, row in rows:
         progress.advance()
         if isinstance(row, str):
@@ -298,8 +303,17 @@ def _read_rows(rows, reader, writer, problems, progress, mapping, links, schedul
             continue
         reader.rows_seen += 1
         values = reader.parse(number, row)
-        if values is None or problems:
-            continue  # once anything is wrong, only keep validating: nothing will be written
+        if values is not None and not problems:
+            parsed.append(values)  # once anything is wrong, only keep validating
+    return parsed
+
+
+def _write_rows(parsed, writer, progress, links, schedules) -> None:
+    """Hand the checked rows to the writer in file order, letting go of each as it is written
+    (peak memory stays that of the written records, not of those plus the checked file)."""
+    for count in range(1, len(parsed) + 1):
+        values, parsed[count - 1] = parsed[count - 1], None
+        progress.advance()
         org = writer.organisation(values["organisation"])
         place = writer.place(values["place"])
         initiative = writer.initiative(org, values["initiative"], values["codes"])
@@ -307,5 +321,5 @@ def _read_rows(rows, reader, writer, problems, progress, mapping, links, schedul
         links[link_key] = (initiative, place)
         if values["schedule"] is not None:
             schedules[link_key].append((values["schedule"], values["schedule_note"]))
-        if reader.rows_seen % 1000 == 0:
+        if count % 1000 == 0:
             db.session.flush()

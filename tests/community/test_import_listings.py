@@ -194,8 +194,45 @@ def test_fifty_thousand_rows_with_progress_and_flat_memory(app, db, tmp_path):
     assert code == 0, small_out
     code, out, big_peak = _import_in_subprocess(app, _big_file(tmp_path / "big.csv", 50_000, offset=5_000))
     assert code == 0, out
-    assert "listing rows" in out  # the progress bar's label
+    assert "checking listing rows" in out and "writing listing rows" in out  # the progress bars
     assert "50000 rows read" in out
     assert counts(db)["Initiative"] == 55_000
     print(f"peak memory: 5,000 rows {small_peak / 1024:.0f} MiB, 50,000 rows {big_peak / 1024:.0f} MiB")
     assert big_peak - small_peak < 250 * 1024
+
+
+def test_checking_a_file_does_not_hold_the_write_lock(app, db, tmp_path, monkeypatch):
+    """Issue 10.1: while a file is read and checked, other writers are not blocked (SQLite).
+
+    Before the rows were staged, the writer's look-ups opened the transaction (BEGIN IMMEDIATE)
+    at the first row, so a workspace save waited for the whole file. Here a second connection
+    with no patience (busy timeout 0) takes and releases the write lock while the last row is
+    being checked.
+    """
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's database-wide write lock; PostgreSQL locks rows")
+    import sqlite3
+
+    from community.importers import listings
+    path = _big_file(tmp_path / "lock.csv", 30)
+    database = db.engine.url.database
+    original, checked = listings.RowReader.parse, []
+
+    def parse_and_write_elsewhere(self, number, row):
+        if self.rows_seen == 30:
+            other = sqlite3.connect(database, timeout=0, isolation_level=None)
+            try:
+                other.execute("BEGIN IMMEDIATE")  # 'database is locked' if the import holds it
+                other.execute("ROLLBACK")
+                checked.append(number)
+            finally:
+                other.close()
+        return original(self, number, row)
+
+    monkeypatch.setattr(listings.RowReader, "parse", parse_and_write_elsewhere)
+    db.session.commit()
+    db.session.remove()
+    summary = listings.import_listings(path)
+    db.session.commit()
+    assert len(checked) == 1 and summary.created > 0
+    assert counts(db)["Initiative"] == 30
