@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, request
 from sqlalchemy import text
 
 from .config import from_environment
@@ -81,6 +81,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(feeds_bp)
     login_manager.login_view = "auth.login"
     register_cli(app)
+    from .errors import register_error_handlers
+    register_error_handlers(app)
     from .guards import register_guards
     register_guards(app)
     register_template_helpers(app)
@@ -96,14 +98,6 @@ def create_app(config: dict | None = None) -> Flask:
             return jsonify(status="error", database="unreachable",
                            reason=exc.__class__.__name__), 503
         return jsonify(status="ok", database="ok")
-
-    @app.errorhandler(404)
-    def not_found(error):
-        return render_template("errors/404.html"), 404
-
-    @app.errorhandler(400)
-    def bad_request(error):
-        return render_template("errors/400.html", error=error), 400
 
     @app.after_request
     def security_headers(response):

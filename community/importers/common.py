@@ -9,11 +9,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 
+from ..errors import Invalid
+
 MAX_PROBLEMS_SHOWN = 50
 
 
-class ImportFailed(Exception):
-    """The file cannot be imported; nothing was written. `problems` are messages for people."""
+class ImportFailed(Invalid):
+    """The file cannot be imported (422); nothing was written. `problems` are messages for people,
+    each naming its row and column where known."""
 
     def __init__(self, problems: list[str]):
         self.problems = list(problems)

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import uuid
 
-from flask import (Blueprint, abort, flash, make_response, redirect, render_template, request,
+from flask import (Blueprint, flash, make_response, redirect, render_template, request,
                    url_for)
 from flask_babel import gettext as _
 
+from ..errors import NotFound
 from ..extensions import limiter
 from ..services import finder, public as public_service
 from ..services.accounts import safe_next
@@ -59,7 +60,7 @@ def print_results():
 def initiative(initiative_id: uuid.UUID):
     item = public_service.initiative_detail(initiative_id)
     if item is None:
-        abort(404)
+        raise NotFound()
     return render_template("public/initiative.html", item=item, form=OutdatedReportForm(),
                            report_url=url_for("public.report_initiative", initiative_id=item.id))
 
@@ -68,7 +69,7 @@ def initiative(initiative_id: uuid.UUID):
 def place(place_id: uuid.UUID):
     item = public_service.place_detail(place_id)
     if item is None:
-        abort(404)
+        raise NotFound()
     return render_template("public/place.html", place=item, initiatives=public_service.initiatives_at(item),
                            form=OutdatedReportForm(),
                            report_url=url_for("public.report_place", place_id=item.id))
@@ -78,7 +79,7 @@ def place(place_id: uuid.UUID):
 def organisation(organisation_id: uuid.UUID):
     item = public_service.organisation_detail(organisation_id)
     if item is None:
-        abort(404)
+        raise NotFound()
     return render_template("public/organisation.html", organisation=item,
                            initiatives=public_service.initiatives_of(item))
 
@@ -87,7 +88,7 @@ def organisation(organisation_id: uuid.UUID):
 def area(code: str):
     item = public_service.area_detail(code)
     if item is None:
-        abort(404)
+        raise NotFound()
     return render_template("public/area.html", **public_service.area_context(item))
 
 
@@ -95,7 +96,7 @@ def area(code: str):
 def area_guide(code: str):
     item = public_service.area_detail(code)
     if item is None:
-        abort(404)
+        raise NotFound()
     return render_template("public/guide.html", **public_service.guide_context(item))
 
 
@@ -113,7 +114,7 @@ def _report(target, back: str):
 def report_initiative(initiative_id: uuid.UUID):
     item = public_service.initiative_detail(initiative_id)
     if item is None:
-        abort(404)
+        raise NotFound()
     return _report(item, url_for("public.initiative", initiative_id=item.id))
 
 
@@ -122,14 +123,14 @@ def report_initiative(initiative_id: uuid.UUID):
 def report_place(place_id: uuid.UUID):
     item = public_service.place_detail(place_id)
     if item is None:
-        abort(404)
+        raise NotFound()
     return _report(item, url_for("public.place", place_id=item.id))
 
 
 @bp.get("/lang/<code>")
 def set_language(code: str):
     if code not in ("nl", "fr", "en"):
-        abort(404)
+        raise NotFound()
     target = safe_next(request.args.get("next"), "/")
     response = make_response(redirect(target))
     # A functional preference cookie, not tracking: it holds only the language.

@@ -7,6 +7,7 @@ from flask import (Blueprint, Response, abort, current_app, render_template, req
 from flask_babel import gettext
 from flask_login import current_user
 
+from ..errors import NotFound
 from ..maps import base_map
 from ..services.coverage import cache, exports, parameters, presentation
 from ..services.permissions import can, require
@@ -88,7 +89,7 @@ def area(code: str):
     cov = cache.compute(params)
     profile = presentation.area_profile(cov, code)
     if profile is None:
-        abort(404)
+        raise NotFound()
     children = presentation.table_rows(cov, _child_level(profile["level"])) if profile["children"] else []
     children = [r for r in children if r["parent"] == code]
     return render_template("review/area.html", form=form, params=params, cov=cov, profile=profile,
@@ -103,7 +104,7 @@ def _child_level(level: str) -> str | None:
 def export(fmt: str):
     _allow("coverage.export")
     if fmt not in ("csv", "geojson"):
-        abort(404)
+        raise NotFound()
     form = _form()
     params = form.params()
     cov = cache.compute(params)
@@ -125,7 +126,7 @@ def report(code: str):
     cov = cache.compute(params)
     profile = presentation.area_profile(cov, code)
     if profile is None or profile["level"] not in ("municipality", "district"):
-        abort(404)
+        raise NotFound()
     child_level = _child_level(profile["level"])
     children = [r for r in presentation.table_rows(cov, child_level, sort="rank", order="asc") if r["parent"] == code]
     return render_template("review/report.html", params=params, cov=cov, profile=profile,
@@ -140,6 +141,6 @@ def report_map(code: str):
     params = form.params()
     cov = cache.compute(params)
     if code not in cov.areas.index or cov.areas.at[code, "level"] not in ("municipality", "district"):
-        abort(404)
+        raise NotFound()
     png = report_map_png(cov, code, measure=params.measure)
     return Response(png, mimetype="image/png", headers={"Cache-Control": "private, max-age=300"})

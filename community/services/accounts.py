@@ -22,7 +22,7 @@ from ..models.types import utcnow
 from ..models.user import ROLES, new_session_token
 from . import audit
 from .permissions import Scope, can_manage_user, require
-from .validation import Invalid
+from ..errors import Invalid, NotFound, TooManyRequests
 
 MIN_PASSWORD_LENGTH = 10
 RESET_VALID_FOR = timedelta(hours=48)
@@ -31,8 +31,8 @@ RESET_VALID_FOR = timedelta(hours=48)
 _DUMMY_HASH = generate_password_hash("not a real password", method="scrypt")
 
 
-class Throttled(Exception):
-    """Too many failed log-in attempts for this account or from this address."""
+class Throttled(TooManyRequests):
+    """Too many failed log-in attempts for this account or from this address (429)."""
 
 
 def hash_password(password: str) -> str:
@@ -147,7 +147,6 @@ def users_visible_to(actor) -> list[User]:
 
 def get_managed_user(actor, user_id: uuid.UUID) -> User:
     """A user the actor may manage; someone else's is a 404, so ids cannot be probed."""
-    from werkzeug.exceptions import NotFound
     require(actor, "user.manage")
     user = db.session.get(User, user_id)
     if user is None or not can_manage_user(actor, user, organisation_scope_of_user(user)):
@@ -242,8 +241,7 @@ def _token_hash(token: str) -> str:
 def create_reset_link(actor, user: User) -> str:
     """A one-time token for a new password; only its hash is stored. Returns the token."""
     if not can_manage_user(actor, user, organisation_scope_of_user(user)):
-        from werkzeug.exceptions import NotFound
-        raise NotFound()
+            raise NotFound()
     token = secrets.token_urlsafe(32)
     user.reset_token_hash = _token_hash(token)
     user.reset_expires_at = utcnow() + RESET_VALID_FOR

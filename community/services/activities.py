@@ -11,7 +11,6 @@ from datetime import date, datetime, time, timedelta, timezone
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
-from werkzeug.exceptions import NotFound
 
 from .. import taxonomy
 from ..fields import ACTIVITY
@@ -23,26 +22,33 @@ from . import audit
 from .spreadsheet import csv_text
 from .disclosure import protected_value
 from .permissions import Scope, can, require, user_area_ids
-from .validation import Invalid
+from ..errors import Conflict, Invalid, NotFound, Problem
 
 # Looks like an e-mail address, or a phone number (9+ digits, spaces, dots, slashes allowed).
 EMAIL_PATTERN = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 PHONE_PATTERN = re.compile(r"(?:\+|00)?\d(?:[\s./-]?\d){8,}")
 
 
-class RoomClash(Exception):
-    """The room is already booked at that time; the planner may move the activity or confirm."""
+class RoomClash(Conflict):
+    """The room is already booked at that time (409); the planner may move the activity or confirm."""
 
     def __init__(self, clashes: list[Activity]):
-        super().__init__(f"{len(clashes)} clash(es)")
+        super().__init__(_("The room is already booked at this time"), field="room")
         self.clashes = clashes
 
 
-class PersonalDetails(Exception):
-    """The reflection looks like it holds an e-mail address or phone number."""
+class PersonalDetails(Problem):
+    """The reflection looks like it holds an e-mail address or phone number (422).
+
+    Not an `Invalid`: the view asks the worker to confirm instead of showing a form error.
+    """
+
+    code = 422
 
     def __init__(self, kinds: list[str]):
-        super().__init__(", ".join(kinds))
+        super().__init__(_("This text looks like it contains an e-mail address or a phone number. "
+                           "Remove residents' personal details, or tick the box below if there are none."),
+                         field="reflection")
         self.kinds = kinds
 
 

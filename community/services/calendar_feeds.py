@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from icalendar import Calendar, Event
 from sqlalchemy import select
-from werkzeug.exceptions import NotFound
+from ..errors import NotFound
 
 from .. import taxonomy
 from ..extensions import db

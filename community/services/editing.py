@@ -9,7 +9,6 @@ from datetime import date, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
-from werkzeug.exceptions import NotFound
 
 from ..extensions import db
 from ..importers.common import key
@@ -21,7 +20,7 @@ from .areas import LEVELS, areas_frame
 from .permissions import (Scope, can, initiative_scope, organisation_scope, place_scope, require, scope_of,
                           user_area_ids)
 from .schedules import recurrence_from, schedule_problems, schedule_row
-from .validation import Invalid
+from ..errors import Invalid, NotFound
 
 ENTITY_TYPES = ("organisation", "initiative", "meeting_place")
 MODELS = {"organisation": Organisation, "initiative": Initiative, "meeting_place": MeetingPlace}

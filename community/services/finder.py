@@ -14,6 +14,7 @@ from sqlalchemy import and_, func, or_, select
 from geo.crs import METRIC, to_wgs84
 from geo.distance import distances_m, project_metric, walking_minutes
 from .. import taxonomy
+from ..errors import BadRequest
 from ..fields import INITIATIVE
 from ..templating import filter_label
 from ..extensions import db
@@ -32,12 +33,15 @@ SCHEME = {f.filter: f.scheme for f in INITIATIVE.term_fields if f.filter}
 FLAGS = ("childcare", "wheelchair", "noreg")
 
 
-class BadQuery(ValueError):
-    """Query parameters that make no sense; `problems` maps parameter -> message."""
+class BadQuery(BadRequest, ValueError):
+    """Query parameters that make no sense (400); `problems` maps parameter -> message."""
 
     def __init__(self, problems: dict[str, str]):
-        self.problems = problems
-        super().__init__("; ".join(problems.values()))
+        super().__init__(problems)
+
+    @property
+    def problems(self) -> dict[str, str]:
+        return self.errors
 
 
 @dataclass(frozen=True)
@@ -431,7 +435,10 @@ def find(query: FinderQuery, now: datetime | None = None) -> FinderResult:
     now = now or datetime.now(TZ)
     location = None
     if query.near:
-        location = resolve_near(query.near)  # raises BadQuery when it cannot be found
+        try:
+            location = resolve_near(query.near)
+        except BadRequest as exc:  # geocoding names the parameter; the finder's callers catch BadQuery
+            raise BadQuery(exc.errors) from None
     listings = _listings(query, location, now)
     result = FinderResult(query=query, listings=Listings(listings), location=location)
     if not listings and query.active_filters():

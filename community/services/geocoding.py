@@ -10,6 +10,7 @@ from shapely.geometry import shape
 from sqlalchemy import func, select
 
 from geo.crs import in_belgium
+from ..errors import BadRequest
 from ..extensions import db
 from ..importers.common import key
 from ..models import AddressPoint, Area, MeetingPlace
@@ -27,9 +28,8 @@ class Location:
     kind: str  # coordinates | address | street | place | area
 
 
-def _bad(message: str):
-    from .finder import BadQuery
-    return BadQuery({"near": message})
+def _bad(message: str) -> BadRequest:
+    return BadRequest(message, field="near")
 
 
 def _coordinates(text: str) -> Location | None:

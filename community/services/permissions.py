@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from werkzeug.exceptions import Forbidden
+from ..errors import Forbidden
 
 if TYPE_CHECKING:  # the scope functions only read attributes; no import of the models at run time
     from ..models import Initiative, MeetingPlace, Organisation

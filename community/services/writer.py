@@ -24,7 +24,7 @@ from ..models.types import new_id, utcnow
 from ..scheduling import TZ, Recurrence
 from .areas import LEVELS, areas_frame, assign_places
 from .schedules import schedule_row, schedule_values
-from .validation import Invalid
+from ..errors import Invalid
 
 
 def today() -> date:

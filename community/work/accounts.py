@@ -4,7 +4,7 @@ from __future__ import annotations
 import secrets
 import uuid
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -14,7 +14,7 @@ from ..services import accounts, activities, calendar_feeds, dashboard as dashbo
 from ..services.permissions import require
 from . import forms
 from .blueprint import bp
-from .helpers import as_uuid, commit_or_show, me
+from .helpers import as_uuid, commit_or_show, me, require_form_token
 
 
 # ------------------------------------------------------------------ calendar links (ICS feed tokens)
@@ -40,8 +40,7 @@ def feeds():
 
 @bp.post("/feeds/<token_hash>/revoke")
 def feed_revoke(token_hash: str):
-    if not forms.CsrfOnlyForm().validate_on_submit():
-        abort(400)
+    require_form_token()
     calendar_feeds.revoke_feed(me(), token_hash)
     db.session.commit()
     flash(_("The calendar link no longer works."), "info")
@@ -115,8 +114,7 @@ def user_edit(user_id: uuid.UUID):
 def user_reset_link(user_id: uuid.UUID):
     actor = me()
     target = accounts.get_managed_user(actor, user_id)
-    if not forms.CsrfOnlyForm().validate_on_submit():
-        abort(400)
+    require_form_token()
     token = accounts.create_reset_link(actor, target)
     db.session.commit()
     url = url_for("auth.reset", token=token, _external=True)

@@ -4,17 +4,17 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime, timedelta
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from ..errors import Invalid
 from ..extensions import db
 from ..scheduling import TZ
 from ..services import activities, audit, dashboard as dashboard_service, editing
 from ..services.permissions import require
-from ..services.validation import Invalid
 from . import forms
 from .blueprint import bp
-from .helpers import as_uuid, commit_or_show, me, show_problems
+from .helpers import as_uuid, commit_or_show, me, require_form_token, show_problems
 
 
 # ------------------------------------------------------------------ dashboard and figures
@@ -123,9 +123,7 @@ def activity_done(activity_id: uuid.UUID):
         except activities.PersonalDetails as warning:
             db.session.rollback()
             personal = warning.kinds
-            form.reflection.errors = list(form.reflection.errors) + [
-                _("This text looks like it contains an e-mail address or a phone number. "
-                  "Remove residents' personal details, or tick the box below if there are none.")]
+            form.reflection.errors = list(form.reflection.errors) + [warning.message]
         else:
             if ok:
                 flash(_("Thank you: the activity is logged."), "info")
@@ -137,8 +135,7 @@ def activity_done(activity_id: uuid.UUID):
 def activity_cancel(activity_id: uuid.UUID):
     user = me()
     found = activities.get_activity(user, activity_id, "activity.edit")
-    if not forms.CsrfOnlyForm().validate_on_submit():
-        abort(400)
+    require_form_token()
     activities.cancel(user, found)
     db.session.commit()
     flash(_("The activity is cancelled."), "info")

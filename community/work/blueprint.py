@@ -1,7 +1,7 @@
 """The one `work` blueprint and its guard: every workspace page needs a login and workspace.view."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, request
 from flask_login import current_user
 from flask_login.config import EXEMPT_METHODS
 
@@ -24,11 +24,6 @@ def staff_only():
         return current_app.login_manager.unauthorized()
     require(current_user, "workspace.view")
     return None
-
-
-@bp.app_errorhandler(403)
-def forbidden(error):
-    return render_template("errors/403.html"), 403
 
 
 @bp.app_context_processor

@@ -25,7 +25,7 @@ def create_user_command(email, role, areas, organisation, password_env):
     """Create an account for a worker, organisation editor, coordinator or admin."""
     from ..extensions import db
     from ..services import accounts
-    from ..services.validation import Invalid
+    from ..errors import Invalid
     organisation_id = None
     if organisation:
         found = accounts.find_organisation(organisation)
@@ -43,8 +43,8 @@ def create_user_command(email, role, areas, organisation, password_env):
         db.session.commit()
     except Invalid as problem:
         db.session.rollback()
-        for name, message in problem.errors.items():
-            click.echo(f"{name}: {message}", err=True)
+        for name, message in (problem.errors or {"": problem.message}).items():
+            click.echo(f"{name}: {message}" if name else message, err=True)
         click.echo("No account was created.", err=True)
         sys.exit(1)
     click.echo(f"Created {user.role} {user.email}"

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import uuid
 
-from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from ..errors import Forbidden
 from ..extensions import db
 from ..fields import label_of
 from ..services import accounts, activities, audit, editing, writer
 from ..services.permissions import can, require
 from . import forms
 from .blueprint import bp
-from .helpers import as_uuid, commit_or_show, me
+from .helpers import as_uuid, commit_or_show, expired_form, me, require_form_token
 
 KINDS = {"organisations": "organisation", "initiatives": "initiative", "places": "meeting_place"}
 FORMS = {"organisation": forms.OrganisationForm, "initiative": forms.InitiativeForm,
@@ -50,7 +51,7 @@ def listing_new(kind: str):
     entity_type = KINDS[kind]
     user = me()
     if not (can(user, "listing.edit_direct") or (entity_type == "initiative" and can(user, "listing.propose"))):
-        abort(403)
+        raise Forbidden()
     form = _listing_form(user, entity_type)
     if request.method == "GET" and entity_type == "initiative" and user.role == "editor":
         form.organisation.data = str(user.organisation_id)
@@ -98,8 +99,7 @@ def listing_archive(kind: str, entity_id: uuid.UUID):
     entity_type = KINDS[kind]
     user = me()
     obj = editing.get_listing(user, entity_type, entity_id, "listing.archive")
-    if not forms.CsrfOnlyForm().validate_on_submit():
-        abort(400)
+    require_form_token()
     restore = request.form.get("restore") == "1"
     editing.archive(user, entity_type, obj, restore=restore)
     db.session.commit()
@@ -111,8 +111,7 @@ def listing_archive(kind: str, entity_id: uuid.UUID):
 def verify(entity_id: uuid.UUID):
     user = me()
     obj = editing.get_listing(user, "initiative", entity_id, "listing.verify")
-    if not forms.CsrfOnlyForm().validate_on_submit():
-        abort(400)
+    require_form_token()
     editing.verify(user, obj)
     db.session.commit()
     flash(_("Marked as verified today."), "info")
@@ -144,8 +143,7 @@ def schedule_delete(schedule_id: uuid.UUID):
     user = me()
     schedule = editing.get_schedule(user, schedule_id)
     initiative_id = schedule.location.initiative_id
-    if not forms.CsrfOnlyForm().validate_on_submit():
-        abort(400)
+    require_form_token()
     editing.remove_schedule(user, schedule)
     db.session.commit()
     flash(_("The opening time is removed."), "info")
@@ -186,7 +184,7 @@ def report_resolve(report_id: uuid.UUID):
             flash(_("The report is resolved."), "info")
             return redirect(url_for("work.reports"))
     elif form.csrf_token.errors:
-        abort(400)
+        raise expired_form()
     return render_template("work/reports.html", reports=editing.open_reports(user), form=form,
                            failed_id=report.id), 200
 

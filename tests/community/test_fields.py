@@ -183,7 +183,7 @@ def test_the_hsds_export_carries_every_field_described_for_it(app, db, tmp_path)
 ])
 def test_the_one_writer_refuses_what_no_database_should_store(app, db, entity, name, value, message):
     from community.services import writer
-    from community.services.validation import Invalid
+    from community.errors import Invalid
     with pytest.raises(Invalid) as caught:
         writer.clean(entity, {name: value})
     assert message in caught.value.errors[name]
