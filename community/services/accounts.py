@@ -21,7 +21,7 @@ from ..models import Area, Organisation, User, UserArea
 from ..models.types import utcnow
 from ..models.user import ROLES, new_session_token
 from . import audit
-from .permissions import Scope, can_manage_user, require
+from .permissions import Scope, can_manage_user, refuse, require
 from ..errors import Invalid, NotFound, TooManyRequests
 
 MIN_PASSWORD_LENGTH = 10
@@ -146,11 +146,11 @@ def users_visible_to(actor) -> list[User]:
 
 
 def get_managed_user(actor, user_id: uuid.UUID) -> User:
-    """A user the actor may manage; someone else's is a 404, so ids cannot be probed."""
-    require(actor, "user.manage")
+    """A user the actor may manage; any other id is a 404 (accounts are private records)."""
+    require(actor, "user.manage", record="user")
     user = db.session.get(User, user_id)
     if user is None or not can_manage_user(actor, user, organisation_scope_of_user(user)):
-        raise NotFound()
+        refuse("user")
     return user
 
 

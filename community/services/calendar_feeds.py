@@ -19,7 +19,7 @@ from ..extensions import db
 from ..models import Activity, FeedToken, User
 from ..models.types import utcnow
 from . import audit
-from .permissions import can, require
+from .permissions import can, require, require_owner
 
 PAST = timedelta(days=90)
 FUTURE = timedelta(days=400)
@@ -45,8 +45,9 @@ def feeds_of(user) -> list[FeedToken]:
 
 def revoke_feed(user, token_hash: str) -> None:
     feed = db.session.get(FeedToken, token_hash)
-    if feed is None or feed.user_id != user.id:
+    if feed is None:
         raise NotFound()
+    require_owner(user, feed.user_id, "feed")
     db.session.delete(feed)
     audit.record(user, "user", user.id, "revoke_feed", {})
 

@@ -2,6 +2,9 @@
 
 Views call `require(current_user, action, target)`; services call `can(...)` when they filter.
 Residents are anonymous and may only use public pages, so anonymous users can do none of these.
+
+A refusal is a 403, except for the kinds of record in PRIVATE_RECORDS: there the record's
+existence is itself private, so a refusal is a 404, exactly as for an id that does not exist.
 """
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..errors import Forbidden
+from ..errors import Forbidden, NotFound
 
 if TYPE_CHECKING:  # the scope functions only read attributes; no import of the models at run time
     from ..models import Initiative, MeetingPlace, Organisation
@@ -36,7 +39,13 @@ RULES: dict[str, set[str]] = {
     "coverage.export": {"worker", "coordinator", "admin"},
 }
 
-
+# Records whose existence is private (a refusal answers 404, so ids cannot be probed), and why.
+# Every other record is refused with 403: listings are published on the public site, activities
+# share rooms across districts (room clashes show them), proposals and reports are about listings.
+PRIVATE_RECORDS: dict[str, str] = {
+    "user": "an account is personal data: whether someone has one is for those who manage it",
+    "feed": "a calendar link is a secret of its owner: nobody else learns that it exists",
+}
 
 
 @dataclass(frozen=True)
@@ -110,9 +119,22 @@ def can_manage_user(actor, user, organisation_scope: Scope | None = None) -> boo
     return bool(user.area_ids) and user.area_ids <= user_area_ids(actor)
 
 
-def require(user, action: str, target=None) -> None:
+def refuse(record: str | None = None):
+    """Raise the refusal for a kind of record: 404 for a private one, 403 otherwise."""
+    raise NotFound() if record in PRIVATE_RECORDS else Forbidden()
+
+
+def require(user, action: str, target=None, *, record: str | None = None) -> None:
+    """Refuse unless `user` may do `action` (on `target`); `record` names the kind of record
+    looked up, so that a private one is refused as if it did not exist."""
     if not can(user, action, target):
-        raise Forbidden()
+        refuse(record)
+
+
+def require_owner(user, owner_id, record: str) -> None:
+    """Refuse unless `user` owns the record (calendar links: only their owner may revoke them)."""
+    if _role(user) is None or owner_id != user.id:
+        refuse(record)
 
 
 # ------------------------------------------------------------------ scopes of records

@@ -27,26 +27,43 @@ def _work_rules(app):
     return sorted((r for r in app.url_map.iter_rules() if r.endpoint.startswith("work.")), key=lambda r: r.rule)
 
 
+def _rule_ids() -> list[tuple[str, str]]:
+    """(endpoint, rule) of every workspace route, read from an app without a database, so that
+    each route is its own test: `test_anonymous_visitors_go_to_the_login_page[anonymous-GET /work/me]`."""
+    import tempfile
+    from community import create_app
+    with tempfile.TemporaryDirectory() as instance:
+        app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "t", "TESTING": True,
+                          "INSTANCE_PATH": instance, "RATELIMIT_STORAGE_URI": "memory://"})
+        return [(r.endpoint, r.rule) for r in _work_rules(app)], {r.endpoint: _method(r) for r in _work_rules(app)}
+
+
+def _method(rule) -> str:
+    return "GET" if "GET" in rule.methods else "POST"
+
+
+WORK_RULES, METHODS = _rule_ids()
+
+
 def test_the_workspace_has_routes_to_guard(app):
     endpoints = {r.endpoint for r in _work_rules(app)}
     assert {"work.dashboard", "work.activity", "work.listing_edit", "work.users", "work.feeds"} <= endpoints
     assert "work.feed" not in endpoints  # the public feed moved out, to `feeds.feed`
+    assert [(r.endpoint, r.rule) for r in _work_rules(app)] == WORK_RULES
 
 
-def test_every_workspace_route_sends_anonymous_visitors_to_the_login_page(app):
+@pytest.mark.parametrize("endpoint,path", [pytest.param(e, p, id=f"anonymous-{METHODS[e]} {p}") for e, p in WORK_RULES])
+def test_anonymous_visitors_go_to_the_login_page(app, endpoint, path):
+    rule = next(r for r in _work_rules(app) if (r.endpoint, r.rule) == (endpoint, path))
     client = fresh_request_client(app)
-    # A real CSRF token, so a POST-only route reaches the guard instead of failing the CSRF check.
-    token = csrf_token(client, "/login")
-    for rule in _work_rules(app):
-        url = _dummy_url(rule)
-        if "GET" in rule.methods:
-            response = client.get(url)
-        else:
-            response = client.post(url, data={"csrf_token": token})
-        where = f"{rule.endpoint} ({sorted(rule.methods - {'HEAD', 'OPTIONS'})} {url})"
-        assert response.status_code == 302, f"{where}: {response.status_code}"
-        location = response.headers["Location"]
-        assert location.startswith("/login?next="), f"{where}: {location}"
+    url = _dummy_url(rule)
+    if _method(rule) == "GET":
+        response = client.get(url)
+    else:
+        # A real CSRF token, so a POST-only route reaches the guard instead of failing the CSRF check.
+        response = client.post(url, data={"csrf_token": csrf_token(client, "/login")})
+    assert response.status_code == 302, f"{url}: {response.status_code}"
+    assert response.headers["Location"].startswith("/login?next="), f"{url}: {response.headers['Location']}"
 
 
 @pytest.mark.parametrize("path", ["/work/", "/work/activities/new", "/work/users"])
