@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import lazyload, selectinload
 
 from .. import taxonomy
 from ..fields import ACTIVITY
@@ -432,10 +432,18 @@ def _export_row(a: Activity) -> list:
 # ------------------------------------------------------------------ choices for forms
 
 def initiatives_for_choice(user) -> list[Initiative]:
-    from .permissions import initiative_scope
+    """The initiatives a user may plan for (all, if none): three queries whatever their number."""
+    from ..models import InitiativeAtPlace, PlaceArea
+    from .permissions import initiative_scopes
     inits = db.session.scalars(select(Initiative).where(Initiative.archived_at.is_(None))
-                               .order_by(Initiative.name)).all()
-    mine = [i for i in inits if can(user, "activity.plan", initiative_scope(i))]
+                               .options(lazyload(Initiative.terms)).order_by(Initiative.name)).all()
+    area_rows = db.session.execute(
+        select(InitiativeAtPlace.initiative_id, PlaceArea.area_id)
+        .join(PlaceArea, PlaceArea.place_id == InitiativeAtPlace.place_id)
+        .join(Initiative, Initiative.id == InitiativeAtPlace.initiative_id)
+        .where(Initiative.archived_at.is_(None))).all()
+    scopes = initiative_scopes({i.id: i.organisation_id for i in inits}, area_rows)
+    mine = [i for i in inits if can(user, "activity.plan", scopes[i.id])]
     return mine or list(inits)
 
 

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import selectinload, subqueryload
 
 from ..extensions import db
 from ..importers.common import key
@@ -324,7 +324,9 @@ def stale_listings(user, months: int) -> list[Initiative]:
 
 def places_for_choice(user) -> list[MeetingPlace]:
     """Meeting places to choose from in forms: those in the user's areas first, then the rest."""
+    # Rooms and areas in one query each (subqueryload), not in batches that grow with the places.
     places = db.session.scalars(select(MeetingPlace).where(MeetingPlace.archived_at.is_(None))
+                                .options(subqueryload(MeetingPlace.rooms), subqueryload(MeetingPlace.areas))
                                 .order_by(MeetingPlace.name)).all()
     if user.role in ("admin", "editor"):
         return list(places)

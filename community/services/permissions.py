@@ -148,6 +148,17 @@ def initiative_scope(initiative: Initiative) -> Scope:
     return Scope(area_ids=ids, organisation_id=initiative.organisation_id)
 
 
+def initiative_scopes(organisation_of: dict, area_rows) -> dict:
+    """initiative_scope for many initiatives at once, from plain rows: `organisation_of` maps
+    initiative id -> organisation id, `area_rows` are (initiative id, area id) pairs of the
+    areas of the places where each is held (one query instead of two per initiative)."""
+    areas: dict = {initiative_id: set() for initiative_id in organisation_of}
+    for initiative_id, area_id in area_rows:
+        areas[initiative_id].add(area_id)
+    return {initiative_id: Scope(area_ids=frozenset(areas[initiative_id]), organisation_id=organisation_id)
+            for initiative_id, organisation_id in organisation_of.items()}
+
+
 def organisation_scope(organisation: Organisation) -> Scope:
     """An organisation belongs to the areas of the places where its initiatives are held;
     one without any yet is not tied to an area (any worker may complete it)."""
