@@ -11,9 +11,10 @@ transactions begin DEFERRED and never wait for a writer such as a long import.
 """
 from __future__ import annotations
 
-from flask import Flask, abort, g, request
+from flask import Flask, g, request
 from flask_babel import gettext as _
 
+from .errors import BadRequest
 from .extensions import begin_read_only, end_read_only
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -29,7 +30,7 @@ def register_guards(app: Flask) -> None:
                 or (request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
                     "application/x-www-form-urlencoded", "multipart/form-data")
                     and _has_nul(request.form.items(multi=True)))):
-            abort(400, description=_("The request holds a NUL character, which no field may contain."))
+            raise BadRequest(_("The request holds a NUL character, which no field may contain."))
 
     # First of all before-request functions: CSRF checks and login read the form too.
     app.before_request_funcs.setdefault(None, []).insert(0, refuse_nul_bytes)

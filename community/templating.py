@@ -1,18 +1,14 @@
-"""Template helpers: taxonomy labels in the reader's language, dates, and the demo notice."""
+"""Template helpers: labels and dates in the reader's language (from `i18n`), URLs, the demo notice.
+
+The template layer: nothing in services/ imports it.
+"""
 from __future__ import annotations
 
 from flask import Flask, request
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime
 
 from . import taxonomy
-
-
-def current_locale() -> str:
-    return str(get_locale() or "nl")
-
-
-def label(vocabulary: str, code) -> str:
-    return taxonomy.ALL[vocabulary].label(str(code), current_locale())
+from .i18n import current_locale, filter_label, label
 
 
 def url_with(**changes) -> str:
@@ -43,19 +39,6 @@ def has_demo_data() -> bool:
     from .extensions import db
     from .models import Organisation
     return db.session.scalar(select(Organisation.id).where(Organisation.is_demo.is_(True)).limit(1)) is not None
-
-
-def filter_label(name: str) -> str:
-    from flask_babel import gettext
-    # The msgids are listed literally so that extraction finds them.
-    labels = {
-        "text": gettext("search text"), "model": gettext("kind of offer"), "group": gettext("for whom"),
-        "function": gettext("what it does for you"), "language": gettext("language"), "cost": gettext("price"),
-        "childcare": gettext("children welcome"), "wheelchair": gettext("wheelchair accessible"),
-        "noreg": gettext("no registration"), "day": gettext("day"), "part": gettext("part of the day"),
-        "when": gettext("on now / this week"), "district": gettext("neighbourhood"), "near": gettext("near"),
-    }
-    return labels.get(name, name)
 
 
 def now_local():

@@ -35,7 +35,7 @@ class ReviewForm(FlaskForm):
         self.weights = parameters.DEFAULT_WEIGHTS
         self.weight_errors = []
         from .. import taxonomy
-        from ..templating import current_locale
+        from ..i18n import current_locale
         self.level.choices = [(c, taxonomy.AREA_LEVELS.label(c, current_locale())) for c in parameters.LEVELS]
         self.measure.choices = list(parameters.measure_labels().items())
         self.method.choices = list(parameters.method_labels().items())

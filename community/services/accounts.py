@@ -16,13 +16,13 @@ from limits import parse
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..errors import Invalid, NotFound, TooManyRequests
 from ..extensions import db, limiter
 from ..models import Area, Organisation, User, UserArea
 from ..models.types import utcnow
 from ..models.user import ROLES, new_session_token
 from . import audit
-from .permissions import Scope, can_manage_user, refuse, require
-from ..errors import Invalid, NotFound, TooManyRequests
+from .permissions import can_manage_user, organisation_scope_of_user, refuse, require
 
 MIN_PASSWORD_LENGTH = 10
 RESET_VALID_FOR = timedelta(hours=48)
@@ -129,14 +129,6 @@ def create_user(email: str, role: str, password: str, area_codes=(), organisatio
     audit.record(by, "user", user.id, "create", {"email": {"old": None, "new": email},
                                                   "role": {"old": None, "new": role}})
     return user
-
-
-def organisation_scope_of_user(user: User) -> Scope | None:
-    if user.role != "editor" or user.organisation_id is None:
-        return None
-    from .permissions import organisation_scope
-    organisation = db.session.get(Organisation, user.organisation_id)
-    return organisation_scope(organisation) if organisation else None
 
 
 def users_visible_to(actor) -> list[User]:

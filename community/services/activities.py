@@ -9,11 +9,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import lazyload, selectinload
 
 from .. import taxonomy
 from ..fields import ACTIVITY
+from ..errors import Conflict, Invalid, NotFound, Problem
 from ..extensions import db
 from ..models import (Activity, ActivityPartner, Area, Initiative, MeetingPlace, Organisation, Room)
 from ..models.types import utcnow
@@ -21,8 +22,7 @@ from ..scheduling import TZ
 from . import audit
 from .spreadsheet import csv_text
 from .disclosure import protected_value
-from .permissions import Scope, can, require, user_area_ids
-from ..errors import Conflict, Invalid, NotFound, Problem
+from .permissions import Scope, activities_visible_to, activity_scope, can, require
 
 # Looks like an e-mail address, or a phone number (9+ digits, spaces, dots, slashes allowed).
 EMAIL_PATTERN = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
@@ -85,10 +85,6 @@ def local_range(day: date, start: time, end: time) -> tuple[datetime, datetime]:
     starts = datetime.combine(day, start, tzinfo=TZ).astimezone(timezone.utc)
     ends = datetime.combine(day, end, tzinfo=TZ).astimezone(timezone.utc)
     return starts, ends
-
-
-def activity_scope(activity: Activity) -> Scope:
-    return Scope(area_ids=frozenset({activity.area_id}) if activity.area_id else frozenset())
 
 
 def get_activity(user, activity_id: uuid.UUID, action: str = "activity.view") -> Activity:
@@ -265,17 +261,10 @@ class CalendarEntry:
         return self.activity.starts_at.astimezone(TZ).date()
 
 
-def _visible_to(user):
-    """Activities in the user's districts, and their own wherever they are."""
-    if user.role == "admin":
-        return True
-    return or_(Activity.area_id.in_(user_area_ids(user)), Activity.worker_id == user.id)
-
-
 def calendar(user, start: datetime, end: datetime, area_id=None) -> list[CalendarEntry]:
     """Planned and done activities in [start, end) in the user's districts, each with its room clashes."""
     require(user, "activity.view")
-    query = select(Activity).where(_visible_to(user), Activity.status != "cancelled",
+    query = select(Activity).where(activities_visible_to(user), Activity.status != "cancelled",
                                    Activity.starts_at < end, Activity.ends_at > start)
     if area_id is not None:
         require(user, "activity.view", area_id)
@@ -467,7 +456,7 @@ def plan_from(activity: Activity) -> ActivityPlan:
 
 
 def recent_done(user, limit: int = 8) -> list[Activity]:
-    query = (select(Activity).where(_visible_to(user), Activity.status == "done",
+    query = (select(Activity).where(activities_visible_to(user), Activity.status == "done",
                                     Activity.starts_at <= utcnow())
              .order_by(Activity.starts_at.desc()).limit(limit))
     return list(db.session.scalars(query))
@@ -475,7 +464,7 @@ def recent_done(user, limit: int = 8) -> list[Activity]:
 
 def upcoming(user, days: int = 14) -> list[Activity]:
     now = utcnow()
-    query = (select(Activity).where(_visible_to(user), Activity.status == "planned",
+    query = (select(Activity).where(activities_visible_to(user), Activity.status == "planned",
                                     Activity.ends_at >= now, Activity.starts_at < now + timedelta(days=days))
              .order_by(Activity.starts_at))
     return list(db.session.scalars(query))

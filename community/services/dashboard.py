@@ -14,7 +14,7 @@ from ..models import Activity, Area
 from ..models.types import utcnow
 from . import activities, editing
 from .disclosure import protected_count
-from .permissions import can, require, user_area_ids
+from .permissions import can, districts_of, require
 
 PERIOD_DAYS = 90
 
@@ -49,18 +49,11 @@ class Dashboard:
     districts: list
 
 
-def my_districts(user) -> list[Area]:
-    query = select(Area).where(Area.level == "district").order_by(Area.code)
-    if user.role != "admin":
-        query = query.where(Area.id.in_(user_area_ids(user)))
-    return list(db.session.scalars(query))
-
-
 def district_figures(user, days: int = PERIOD_DAYS) -> list[DistrictFigures]:
     """Per district of the user. A coordinator's or admin's view is a municipal view, so small
     counts are hidden there; a worker sees their own team's districts exactly."""
     protected = user.role in ("coordinator", "admin")
-    rows = {a.id: DistrictFigures(a, protected=protected) for a in my_districts(user)}
+    rows = {a.id: DistrictFigures(a, protected=protected) for a in districts_of(user)}
     if not rows:
         return []
     since = utcnow() - timedelta(days=days)

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload, subqueryload
 
+from ..errors import Invalid, NotFound
 from ..extensions import db
 from ..importers.common import key
 from ..models import (AddressPoint, ChangeRequest, Initiative, InitiativeAtPlace, MeetingPlace,
@@ -17,10 +18,9 @@ from ..models import (AddressPoint, ChangeRequest, Initiative, InitiativeAtPlace
 from ..models.types import utcnow
 from . import audit, writer
 from .areas import LEVELS, areas_frame
-from .permissions import (Scope, can, initiative_scope, organisation_scope, place_scope, require, scope_of,
+from .permissions import (Scope, can, initiative_scope, organisation_scope, place_scope, report_scope, require, scope_of,
                           user_area_ids)
 from .schedules import recurrence_from, schedule_problems, schedule_row
-from ..errors import Invalid, NotFound
 
 ENTITY_TYPES = ("organisation", "initiative", "meeting_place")
 MODELS = {"organisation": Organisation, "initiative": Initiative, "meeting_place": MeetingPlace}
@@ -423,27 +423,19 @@ def decide(user, cr: ChangeRequest, approve: bool, note: str = ""):
 
 # ------------------------------------------------------------------ residents' reports
 
-def _report_scope(report: OutdatedReport) -> Scope:
-    if report.initiative is not None:
-        return initiative_scope(report.initiative)
-    if report.place is not None:
-        return place_scope(report.place)
-    return Scope(area_ids=frozenset())
-
-
 def open_reports(user) -> list[OutdatedReport]:
     require(user, "report.resolve")
     reports = db.session.scalars(select(OutdatedReport).where(OutdatedReport.status == "open")
                                  .order_by(OutdatedReport.created_at)).all()
-    return [r for r in reports if can(user, "report.resolve", _report_scope(r))]
+    return [r for r in reports if can(user, "report.resolve", report_scope(r))]
 
 
 def get_report(user, report_id: uuid.UUID) -> OutdatedReport:
-    return _get_allowed(user, OutdatedReport, report_id, "report.resolve", _report_scope)
+    return _get_allowed(user, OutdatedReport, report_id, "report.resolve", report_scope)
 
 
 def resolve_report(user, report: OutdatedReport, note: str) -> None:
-    require(user, "report.resolve", _report_scope(report))
+    require(user, "report.resolve", report_scope(report))
     if report.status != "open":
         raise Invalid({"note": _("This report was already resolved.")})
     note = (note or "").strip()

@@ -16,7 +16,7 @@ from geo.distance import distances_m, project_metric, walking_minutes
 from .. import taxonomy
 from ..errors import BadRequest
 from ..fields import INITIATIVE
-from ..templating import filter_label
+from ..i18n import filter_label
 from ..extensions import db
 from ..models import (Area, Initiative, InitiativeAtPlace, InitiativeTerm, MeetingPlace, Organisation, PlaceArea,
                       Schedule)

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 from ..errors import Forbidden, NotFound
 
-if TYPE_CHECKING:  # the scope functions only read attributes; no import of the models at run time
-    from ..models import Initiative, MeetingPlace, Organisation
+if TYPE_CHECKING:  # the scope functions only read attributes; the models are imported where queried
+    from ..models import Activity, Area, Initiative, MeetingPlace, Organisation, OutdatedReport, User
 
 # action -> roles that may do it at all; scope checks (district, organisation) follow below.
 RULES: dict[str, set[str]] = {
@@ -170,3 +170,48 @@ def organisation_scope(organisation: Organisation) -> Scope:
 def scope_of(entity_type: str, obj) -> Scope:
     return {"organisation": organisation_scope, "initiative": initiative_scope,
             "meeting_place": place_scope}[entity_type](obj)
+
+
+def activity_scope(activity: Activity) -> Scope:
+    return Scope(area_ids=frozenset({activity.area_id}) if activity.area_id else frozenset())
+
+
+def report_scope(report: OutdatedReport) -> Scope:
+    """A resident's report belongs to what it is about; one about nothing left, to admins only."""
+    if report.initiative is not None:
+        return initiative_scope(report.initiative)
+    if report.place is not None:
+        return place_scope(report.place)
+    return Scope(area_ids=frozenset())
+
+
+def organisation_scope_of_user(user: User) -> Scope | None:
+    """An organisation editor belongs to their organisation's areas; other roles to their own."""
+    if user.role != "editor" or user.organisation_id is None:
+        return None
+    from ..extensions import db
+    from ..models import Organisation
+    organisation = db.session.get(Organisation, user.organisation_id)
+    return organisation_scope(organisation) if organisation else None
+
+
+# ------------------------------------------------------------------ what a user sees
+
+def districts_of(user) -> list[Area]:
+    """The districts a user works in (every district for an admin), by code."""
+    from sqlalchemy import select
+    from ..extensions import db
+    from ..models import Area
+    query = select(Area).where(Area.level == "district").order_by(Area.code)
+    if _role(user) != "admin":
+        query = query.where(Area.id.in_(user_area_ids(user)))
+    return list(db.session.scalars(query))
+
+
+def activities_visible_to(user):
+    """SQL condition: activities in the user's districts, and their own wherever they are."""
+    from sqlalchemy import or_, true
+    from ..models import Activity
+    if _role(user) == "admin":
+        return true()
+    return or_(Activity.area_id.in_(user_area_ids(user)), Activity.worker_id == user.id)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from .. import taxonomy
 from ..extensions import db
+from ..i18n import current_locale
 from ..models import Area, Initiative, InitiativeAtPlace, MeetingPlace, Organisation, PlaceArea
 from ..scheduling import TZ, next_session
 
@@ -66,7 +67,6 @@ def map_data(listings, *, areas: dict | None = None, location=None) -> dict:
     Listing objects or finder matches.
     """
     from ..maps import MODEL_STYLE
-    from ..templating import current_locale
     locale = current_locale()
     places: dict[tuple, int] = {}
     texts: dict = {}

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Area
-from ..services import accounts, activities, calendar_feeds, dashboard as dashboard_service
-from ..services.permissions import require
+from ..services import accounts, activities, calendar_feeds
+from ..services.permissions import districts_of, require
 from . import forms
 from .blueprint import bp
 from .helpers import as_uuid, commit_or_show, me, require_form_token
@@ -23,7 +23,7 @@ from .helpers import as_uuid, commit_or_show, me, require_form_token
 def feeds():
     user = me()
     require(user, "feed.create")
-    districts = dashboard_service.my_districts(user)
+    districts = districts_of(user)
     form = forms.FeedForm()
     form.area.choices = [("", _("My own activities"))] + [(a.code, _("All activities in %(district)s", district=a.name))
                                                           for a in districts]

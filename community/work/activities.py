@@ -11,7 +11,7 @@ from ..errors import Invalid
 from ..extensions import db
 from ..scheduling import TZ
 from ..services import activities, audit, dashboard as dashboard_service, editing
-from ..services.permissions import require
+from ..services.permissions import districts_of, require
 from . import forms
 from .blueprint import bp
 from .helpers import as_uuid, commit_or_show, me, require_form_token, show_problems
@@ -150,7 +150,7 @@ def calendar():
         monday = activities.week_start(date.fromisoformat(request.args["week"]))
     except (KeyError, ValueError):
         monday = activities.week_start(datetime.now(TZ).date())
-    districts = dashboard_service.my_districts(user)
+    districts = districts_of(user)
     area = next((a for a in districts if a.code == request.args.get("area")), None)
     start, end = activities.week_range(monday)
     entries = activities.calendar(user, start, end, area.id if area else None)

@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from .. import fields, taxonomy
 from ..models.user import ROLES
-from ..templating import current_locale
+from ..i18n import current_locale
 
 NUMBER = {"inputmode": "numeric", "pattern": "[0-9]*"}
 _A = fields.ACTIVITY
