@@ -18,8 +18,8 @@ from ..models import (AddressPoint, ChangeRequest, Initiative, InitiativeAtPlace
 from ..models.types import utcnow
 from . import audit, writer
 from .areas import LEVELS, areas_frame
-from .permissions import (Scope, can, initiative_scope, organisation_scope, place_scope, report_scope, require, scope_of,
-                          user_area_ids)
+from .permissions import (Scope, can, change_request_scope, initiative_scope, organisation_scope, place_scope,
+                          report_scope, require, scope_of, user_area_ids)
 from .schedules import recurrence_from, schedule_problems, schedule_row
 
 ENTITY_TYPES = ("organisation", "initiative", "meeting_place")
@@ -336,22 +336,11 @@ def places_for_choice(user) -> list[MeetingPlace]:
 
 # ------------------------------------------------------------------ review queue
 
-def _change_scope(cr: ChangeRequest) -> Scope:
-    if cr.entity_id is not None:
-        obj = db.session.get(MODELS[cr.entity_type], cr.entity_id)
-        if obj is not None:
-            return scope_of(cr.entity_type, obj)
-    place_id = cr.proposed.get("place_id")
-    place = db.session.get(MeetingPlace, uuid.UUID(place_id)) if place_id else None
-    return Scope(area_ids=frozenset(pa.area_id for pa in place.areas) if place else frozenset(),
-                 organisation_id=cr.organisation_id)
-
-
 def review_queue(user) -> list[ChangeRequest]:
     require(user, "listing.review")
     pending = db.session.scalars(select(ChangeRequest).where(ChangeRequest.status == "pending")
                                  .order_by(ChangeRequest.submitted_at)).all()
-    return [cr for cr in pending if can(user, "listing.review", _change_scope(cr))]
+    return [cr for cr in pending if can(user, "listing.review", change_request_scope(cr))]
 
 
 def my_proposals(user) -> list[ChangeRequest]:
@@ -360,7 +349,7 @@ def my_proposals(user) -> list[ChangeRequest]:
 
 
 def get_change_request(user, cr_id: uuid.UUID) -> ChangeRequest:
-    return _get_allowed(user, ChangeRequest, cr_id, "listing.review", _change_scope)
+    return _get_allowed(user, ChangeRequest, cr_id, "listing.review", change_request_scope)
 
 
 @dataclass
@@ -391,7 +380,7 @@ def entity_name(entity_type: str, entity_id) -> str:
 
 def decide(user, cr: ChangeRequest, approve: bool, note: str = ""):
     """Approve (apply the proposed fields) or reject a pending change, with an optional note."""
-    require(user, "listing.review", _change_scope(cr))
+    require(user, "listing.review", change_request_scope(cr))
     if cr.status != "pending":
         raise Invalid({"note": _("This change was already reviewed.")})
     cr.status = "approved" if approve else "rejected"

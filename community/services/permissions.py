@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from ..errors import Forbidden, NotFound
 
 if TYPE_CHECKING:  # the scope functions only read attributes; the models are imported where queried
-    from ..models import Activity, Area, Initiative, MeetingPlace, Organisation, OutdatedReport, User
+    from ..models import Activity, Area, ChangeRequest, Initiative, MeetingPlace, Organisation, OutdatedReport, User
 
 # action -> roles that may do it at all; scope checks (district, organisation) follow below.
 RULES: dict[str, set[str]] = {
@@ -174,6 +174,22 @@ def scope_of(entity_type: str, obj) -> Scope:
 
 def activity_scope(activity: Activity) -> Scope:
     return Scope(area_ids=frozenset({activity.area_id}) if activity.area_id else frozenset())
+
+
+def change_request_scope(cr: ChangeRequest) -> Scope:
+    """A proposed change belongs to the record it changes; a new one to the chosen place's
+    areas and the proposing organisation."""
+    from ..extensions import db
+    from ..models import Initiative, MeetingPlace, Organisation
+    models = {"organisation": Organisation, "initiative": Initiative, "meeting_place": MeetingPlace}
+    if cr.entity_id is not None:
+        obj = db.session.get(models[cr.entity_type], cr.entity_id)
+        if obj is not None:
+            return scope_of(cr.entity_type, obj)
+    place_id = cr.proposed.get("place_id")
+    place = db.session.get(MeetingPlace, uuid.UUID(place_id)) if place_id else None
+    return Scope(area_ids=frozenset(pa.area_id for pa in place.areas) if place else frozenset(),
+                 organisation_id=cr.organisation_id)
 
 
 def report_scope(report: OutdatedReport) -> Scope:
