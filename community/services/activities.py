@@ -152,10 +152,20 @@ def _fill(user, activity: Activity, plan: ActivityPlan) -> None:
         ActivityPartner(organisation_id=i) for i in sorted(wanted - {p.organisation_id for p in activity.partners}, key=str)]
 
 
-def room_clashes(room_id, starts_at: datetime, ends_at: datetime, ignore_id=None) -> list[Activity]:
-    """Activities in the same room overlapping [starts_at, ends_at); cancelled ones do not count."""
+def room_clashes(room_id, starts_at: datetime, ends_at: datetime, ignore_id=None, *,
+                 lock: bool = False) -> list[Activity]:
+    """Activities in the same room overlapping [starts_at, ends_at); cancelled ones do not count.
+
+    With lock=True (before booking) the room's row is locked first (SELECT ... FOR UPDATE on
+    PostgreSQL; SQLite's BEGIN IMMEDIATE already holds the database), so the check and the
+    insert that follows are one step: simultaneous bookings of a room queue, and each one sees
+    those committed before it. Confirmed clashes (allow_clash) stay possible, which is why this
+    is a lock and not an exclusion constraint.
+    """
     if room_id is None:
         return []
+    if lock:
+        db.session.execute(select(Room.id).where(Room.id == room_id).with_for_update())
     query = select(Activity).where(Activity.room_id == room_id, Activity.status != "cancelled",
                                    Activity.starts_at < ends_at, Activity.ends_at > starts_at)
     if ignore_id is not None:
@@ -182,7 +192,7 @@ def plan_activity(user, plan: ActivityPlan, *, allow_clash: bool = False) -> Act
     require(user, "activity.plan")
     activity = Activity(worker_id=user.id, status="planned", terms=[], partners=[], reflection="")
     _fill(user, activity, plan)
-    clashes = room_clashes(activity.room_id, activity.starts_at, activity.ends_at)
+    clashes = room_clashes(activity.room_id, activity.starts_at, activity.ends_at, lock=True)
     if clashes and not allow_clash:
         raise RoomClash(clashes)
     db.session.add(activity)
@@ -196,7 +206,8 @@ def update_activity(user, activity: Activity, plan: ActivityPlan, *, allow_clash
     before = _snapshot(activity)
     with db.session.no_autoflush:
         _fill(user, activity, plan)
-        clashes = room_clashes(activity.room_id, activity.starts_at, activity.ends_at, ignore_id=activity.id)
+        clashes = room_clashes(activity.room_id, activity.starts_at, activity.ends_at, ignore_id=activity.id,
+                               lock=True)
     if clashes and not allow_clash:
         raise RoomClash(clashes)
     changes = audit.changed_fields(before, _snapshot(activity))
