@@ -4,11 +4,12 @@ from .area import AddressPoint, Area, IndicatorValue
 from .listing import (InitiativeAtPlace, Initiative, InitiativeTerm, MeetingPlace, Organisation,
                       PlaceArea, Room, Schedule)
 from .review import AuditEntry, ChangeRequest, OutdatedReport
+from .submission import FormSubmission
 from .user import User, UserArea
 
 __all__ = [
     "Activity", "ActivityPartner", "ActivityTerm", "AddressPoint", "Area", "AuditEntry",
-    "ChangeRequest", "FeedToken", "IndicatorValue", "Initiative", "InitiativeAtPlace",
+    "ChangeRequest", "FeedToken", "FormSubmission", "IndicatorValue", "Initiative", "InitiativeAtPlace",
     "InitiativeTerm", "MeetingPlace", "Organisation", "OutdatedReport", "PlaceArea", "Room",
     "Schedule", "User", "UserArea",
 ]

@@ -248,7 +248,9 @@ def mark_done(user, activity: Activity, counts: ActivityCounts, *, confirmed_no_
     activity.set_codes("target_group_reached",
                        [c for c in counts.target_groups_reached if c in taxonomy.TARGET_GROUPS.codes])
     activity.reflection = (counts.reflection or "").strip()
-    audit.record(user, "activity", activity.id, "done", audit.changed_fields(before, _snapshot(activity)))
+    changes = audit.changed_fields(before, _snapshot(activity))
+    if changes or before["status"] != "done":  # the same counts logged again are not a new entry
+        audit.record(user, "activity", activity.id, "done", changes)
     return activity
 
 

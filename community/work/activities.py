@@ -14,7 +14,7 @@ from ..services import activities, audit, dashboard as dashboard_service, editin
 from ..services.permissions import districts_of, require
 from . import forms
 from .blueprint import bp
-from .helpers import as_uuid, commit_or_show, me, require_form_token, show_problems
+from .helpers import as_uuid, commit_once, me, require_form_token, show_problems
 
 
 # ------------------------------------------------------------------ dashboard and figures
@@ -68,14 +68,15 @@ def _planning_view(activity=None):
                 return activities.plan_activity(user, _plan_of(form), allow_clash=form.allow_clash.data)
             return activities.update_activity(user, activity, _plan_of(form), allow_clash=form.allow_clash.data)
         try:
-            saved, ok = commit_or_show(form, save)
+            outcome = commit_once(form, save, lambda saved: url_for("work.activity", activity_id=saved.id))
         except activities.RoomClash as clash:  # not a form error: the page lists the clashes to confirm
             db.session.rollback()
             clashes = clash.clashes
         else:
-            if ok:
-                flash(_("The activity is saved."), "info")
-                return redirect(url_for("work.activity", activity_id=saved.id))
+            if outcome.ok:
+                flash(_("This form was already sent: it is saved once.") if outcome.repeated
+                      else _("The activity is saved."), "info")
+                return redirect(outcome.path)
     return render_template("work/activity_form.html", form=form, activity=activity, clashes=clashes,
                            tz=TZ)
 
@@ -118,16 +119,18 @@ def activity_done(activity_id: uuid.UUID):
             volunteers=form.volunteers.data, target_groups_reached=form.target_groups_reached.data or [],
             reflection=form.reflection.data or "")
         try:
-            _done, ok = commit_or_show(form, lambda: activities.mark_done(
-                user, found, counts, confirmed_no_personal_details=form.no_personal_details.data))
+            outcome = commit_once(form, lambda: activities.mark_done(
+                user, found, counts, confirmed_no_personal_details=form.no_personal_details.data),
+                lambda _done: url_for("work.dashboard"))
         except activities.PersonalDetails as warning:
             db.session.rollback()
             personal = warning.kinds
             form.reflection.errors = list(form.reflection.errors) + [warning.message]
         else:
-            if ok:
-                flash(_("Thank you: the activity is logged."), "info")
-                return redirect(url_for("work.dashboard"))
+            if outcome.ok:
+                flash(_("This form was already sent: it is saved once.") if outcome.repeated
+                      else _("Thank you: the activity is logged."), "info")
+                return redirect(outcome.path)
     return render_template("work/activity_done.html", form=form, activity=found, personal=personal, tz=TZ)
 
 

@@ -1,9 +1,11 @@
 """Workspace forms (Flask-WTF, CSRF on every one). Taxonomy choices come from community.taxonomy."""
 from __future__ import annotations
 
+import uuid
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, EmailField, FloatField, IntegerField, PasswordField,
+from wtforms import (BooleanField, DateField, EmailField, FloatField, HiddenField, IntegerField, PasswordField,
                      RadioField, SelectField, SelectMultipleField, StringField, TextAreaField, TimeField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
@@ -36,7 +38,13 @@ class CsrfOnlyForm(FlaskForm):
 
 # ------------------------------------------------------------------ activities
 
-class ActivityPlanForm(FlaskForm):
+class OnceForm(FlaskForm):
+    """A form that must act once: it carries a one-time key (work/helpers.py commit_once)."""
+
+    submission_key = HiddenField(default=lambda: uuid.uuid4().hex)
+
+
+class ActivityPlanForm(OnceForm):
     title = StringField(_A["title"].label, validators=[DataRequired(_A["title"].required),
                                                       Length(max=_A["title"].max_length)])
     initiative = SelectField(_l("Initiative (optional)"), choices=[], validate_choice=False)
@@ -69,7 +77,7 @@ class ActivityPlanForm(FlaskForm):
                                    ("public", _l("Public: residents see it under 'what's on'"))]
 
 
-class ActivityDoneForm(FlaskForm):
+class ActivityDoneForm(OnceForm):
     participants = IntegerField(_A["participants"].label, render_kw=NUMBER,
                                 validators=[InputRequired(_l("Enter the number of participants, 0 or more.")),
                                             NumberRange(min=0, max=100000, message=_l("Enter a number, 0 or more."))])

@@ -1,13 +1,20 @@
 """Small helpers shared by the workspace and auth views."""
 from __future__ import annotations
 
+import re
 import uuid
+from dataclasses import dataclass
+from datetime import timedelta
 
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
 
 from ..errors import BadRequest, Invalid
 from ..extensions import db
+from ..models import FormSubmission
+from ..models.types import utcnow
 from .forms import CsrfOnlyForm
 
 
@@ -34,16 +41,81 @@ def show_problems(form, problem: Invalid) -> None:
             form.form_errors.append(message)
 
 
-def commit_or_show(form, action):
-    """Run a service call; commit when it succeeds, roll back and show its messages when not."""
+def commit_or_show(form, action, remember=None):
+    """Run a service call; commit when it succeeds, roll back and show its messages when not.
+
+    `remember(result)` runs in the same transaction before the commit (commit_once's key)."""
     try:
         result = action()
     except Invalid as problem:
         db.session.rollback()
         show_problems(form, problem)
         return None, False
-    db.session.commit()
+    if remember is None:
+        db.session.commit()
+        return result, True
+    remember(result)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        if first_result(form) is None:
+            raise
+        form._lost_race = True  # the same key was committed by a simultaneous post
+        return None, False
     return result, True
+
+
+KEY_PATTERN = re.compile(r"[0-9a-f]{32}")
+KEYS_KEPT = timedelta(days=1)
+
+
+@dataclass
+class Outcome:
+    """What a once-only form led to: the page to show next, and whether this post was a repeat."""
+
+    path: str | None
+    ok: bool
+    repeated: bool = False
+
+
+def _submission_key(form) -> str | None:
+    field = getattr(form, "submission_key", None)
+    value = (field.data or "") if field is not None else ""
+    return value if KEY_PATTERN.fullmatch(value) else None  # a missing or tampered key: no protection, no error
+
+
+def first_result(form) -> str | None:
+    """The page the first post of this form (same one-time key, same account) led to."""
+    key = _submission_key(form)
+    if key is None:
+        return None
+    with db.session.no_autoflush:
+        row = db.session.get(FormSubmission, key)
+    return row.result_path if row is not None and row.user_id == me().id else None
+
+
+def commit_once(form, action, result_path) -> Outcome:
+    """commit_or_show for a form that must act once (plan, log): a repeat of a post that
+    succeeded (double tap, re-send, two simultaneous posts) changes nothing and leads to the
+    first post's page. The key is stored in the same transaction as the write, under a primary
+    key, so of two simultaneous posts one commits and the other finds the first's result."""
+    first = first_result(form)
+    if first is not None:
+        return Outcome(first, True, repeated=True)
+    result, ok = commit_or_show(form, action, remember=lambda r: _remember(form, result_path(r)))
+    if ok:
+        return Outcome(result_path(result), True)
+    first = first_result(form) if getattr(form, "_lost_race", False) else None
+    return Outcome(first, first is not None, repeated=first is not None)
+
+
+def _remember(form, path: str) -> None:
+    key = _submission_key(form)
+    if key is None:
+        return
+    db.session.execute(delete(FormSubmission).where(FormSubmission.created_at < utcnow() - KEYS_KEPT))
+    db.session.add(FormSubmission(key=key, user_id=me().id, result_path=path))
 
 
 def me():
