@@ -4,29 +4,46 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
 
 from tests.community.importing import output, run_cli
-from tests.community.workspace import PASSWORD, build_world, csrf_token, fresh_request_client, log_in, post, world, wclient  # noqa: F401
+from tests import factories
+from tests.community.workspace import PASSWORD, csrf_token, fresh_request_client, log_in, post, wclient  # noqa: F401
+
+
+@pytest.fixture
+def people(app, db):
+    """Districts D1 and D2 of M1, organisation O1, and the accounts these tests log in with."""
+    m = factories.area("M1", level="municipality", box=(3.70, 51.04, 3.74, 51.06))
+    d1 = factories.area("D1", parent=m, box=(3.70, 51.04, 3.72, 51.06))
+    d2 = factories.area("D2", parent=m, box=(3.72, 51.04, 3.74, 51.06))
+    o1 = factories.organisation(name="Vzw West")
+    users = {"worker_in": factories.user("in@test.example", "worker", [d1]),
+             "worker_out": factories.user("out@test.example", "worker", [d2]),
+             "coordinator": factories.user("coord@test.example", "coordinator", [m]),
+             "admin": factories.user("admin@test.example", "admin")}
+    db.session.commit()
+    return SimpleNamespace(o1=o1, users=users)
 
 
 def _login(client, email, password=PASSWORD, **extra):
     return post(client, "/login", {"email": email, "password": password, **extra})
 
 
-def test_login_then_workspace_then_logout(app, db, world, wclient):
+def test_login_then_workspace_then_logout(app, db, people, wclient):
     response = _login(wclient, "in@test.example")
     assert response.status_code == 302 and response.headers["Location"].endswith("/work/")
     assert wclient.get("/work/").status_code == 200
-    assert world.users["worker_in"].last_login_at is not None
+    assert people.users["worker_in"].last_login_at is not None
     response = post(wclient, "/logout", token_from="/work/")
     assert response.status_code == 302
     assert wclient.get("/work/").status_code == 302
 
 
-def test_wrong_password_and_unknown_address_get_the_same_message(app, db, world, wclient):
+def test_wrong_password_and_unknown_address_get_the_same_message(app, db, people, wclient):
     for email, password in (("in@test.example", "wrong password!"), ("nobody@test.example", PASSWORD)):
         response = _login(wclient, email, password)
         assert response.status_code == 200
@@ -34,7 +51,7 @@ def test_wrong_password_and_unknown_address_get_the_same_message(app, db, world,
     assert wclient.get("/work/").status_code == 302
 
 
-def test_email_is_case_insensitive(app, db, world, wclient):
+def test_email_is_case_insensitive(app, db, people, wclient):
     assert _login(wclient, "IN@Test.Example").status_code == 302
 
 
@@ -46,13 +63,13 @@ def test_email_is_case_insensitive(app, db, world, wclient):
     ("javascript:alert(1)", "/work/"),
     ("", "/work/"),
 ])
-def test_next_only_goes_to_our_own_paths(app, db, world, wclient, target, expected):
+def test_next_only_goes_to_our_own_paths(app, db, people, wclient, target, expected):
     response = _login(wclient, "in@test.example", next=target)
     assert response.status_code == 302
     assert response.headers["Location"] == expected
 
 
-def test_anonymous_is_sent_to_login_and_back_to_the_page(app, db, world, wclient):
+def test_anonymous_is_sent_to_login_and_back_to_the_page(app, db, people, wclient):
     response = wclient.get("/work/calendar?week=2030-01-07")
     assert response.status_code == 302
     login_url = response.headers["Location"]
@@ -63,7 +80,7 @@ def test_anonymous_is_sent_to_login_and_back_to_the_page(app, db, world, wclient
     assert response.headers["Location"] == "/work/calendar?week=2030-01-07"
 
 
-def test_throttle_per_account_refuses_even_the_right_password(app, db, world, wclient):
+def test_throttle_per_account_refuses_even_the_right_password(app, db, people, wclient):
     app.config["BUURTKRACHT_LOGIN_LIMIT_ACCOUNT"] = "3 per 15 minutes"
     for _attempt in range(3):
         assert _login(wclient, "in@test.example", "wrong password!").status_code == 200
@@ -76,7 +93,7 @@ def test_throttle_per_account_refuses_even_the_right_password(app, db, world, wc
     assert _login(other, "out@test.example").status_code == 302
 
 
-def test_throttle_per_address_across_accounts(app, db, world, wclient):
+def test_throttle_per_address_across_accounts(app, db, people, wclient):
     app.config["BUURTKRACHT_LOGIN_LIMIT_ADDRESS"] = "4 per 15 minutes"
     for n in range(4):
         _login(wclient, f"guess{n}@test.example", "wrong password!")
@@ -87,7 +104,7 @@ def test_throttle_per_address_across_accounts(app, db, world, wclient):
     assert _login(other, "out@test.example").status_code == 302
 
 
-def test_successful_logins_do_not_use_up_the_throttle(app, db, world):
+def test_successful_logins_do_not_use_up_the_throttle(app, db, people):
     app.config["BUURTKRACHT_LOGIN_LIMIT_ACCOUNT"] = "2 per 15 minutes"
     for _n in range(4):
         client = fresh_request_client(app)
@@ -100,21 +117,21 @@ def _session_cookie(client):
     return cookie.value
 
 
-def test_a_copied_session_cookie_stops_working_after_logout(app, db, world, wclient):
-    log_in(wclient, world.users["worker_in"])
+def test_a_copied_session_cookie_stops_working_after_logout(app, db, people, wclient):
+    log_in(wclient, people.users["worker_in"])
     stolen = fresh_request_client(app)
     stolen.set_cookie("session", _session_cookie(wclient))
     assert stolen.get("/work/").status_code == 200
-    token_before = world.users["worker_in"].session_token
+    token_before = people.users["worker_in"].session_token
     post(wclient, "/logout", token_from="/work/")
     db.session.expire_all()
-    assert world.users["worker_in"].session_token != token_before
+    assert people.users["worker_in"].session_token != token_before
     response = stolen.get("/work/")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
-def test_password_change_ends_other_sessions_and_keeps_this_one(app, db, world, wclient):
-    log_in(wclient, world.users["worker_in"])
+def test_password_change_ends_other_sessions_and_keeps_this_one(app, db, people, wclient):
+    log_in(wclient, people.users["worker_in"])
     other_device = fresh_request_client(app)
     other_device.set_cookie("session", _session_cookie(wclient))
     response = post(wclient, "/account/password", {"current_password": PASSWORD, "new_password": "een nieuw lang wachtwoord",
@@ -126,8 +143,8 @@ def test_password_change_ends_other_sessions_and_keeps_this_one(app, db, world, 
     assert _login(fresh_request_client(app), "in@test.example", "een nieuw lang wachtwoord").status_code == 302
 
 
-def test_password_change_errors_name_the_fields(app, db, world, wclient):
-    log_in(wclient, world.users["worker_in"])
+def test_password_change_errors_name_the_fields(app, db, people, wclient):
+    log_in(wclient, people.users["worker_in"])
     response = post(wclient, "/account/password", {"current_password": "wrong", "new_password": "short",
                                                    "confirm": "short"}, token_from="/account/password")
     html = response.get_data(as_text=True)
@@ -136,10 +153,10 @@ def test_password_change_errors_name_the_fields(app, db, world, wclient):
     assert 'href="#new_password"' in html and "at least 10 characters" in html
 
 
-def test_reset_link_made_by_a_coordinator_works_once(app, db, world, wclient):
+def test_reset_link_made_by_a_coordinator_works_once(app, db, people, wclient):
     from community.models import User
-    log_in(wclient, world.users["coordinator"])
-    target = world.users["worker_in"]
+    log_in(wclient, people.users["coordinator"])
+    target = people.users["worker_in"]
     response = post(wclient, f"/work/users/{target.id}/reset-link", token_from="/work/users")
     assert response.status_code == 200
     url = re.search(r'value="(http://[^"]+/reset/[^"]+)"', response.get_data(as_text=True)).group(1)
@@ -156,16 +173,16 @@ def test_reset_link_made_by_a_coordinator_works_once(app, db, world, wclient):
     assert _login(fresh_request_client(app), target.email, "mijn nieuwe wachtwoord").status_code == 302
 
 
-def test_expired_reset_link_is_refused(app, db, world):
+def test_expired_reset_link_is_refused(app, db, people):
     from community.models.types import utcnow
     from community.services import accounts
-    token = accounts.create_reset_link(world.users["admin"], world.users["worker_in"])
-    world.users["worker_in"].reset_expires_at = utcnow() - timedelta(minutes=1)
+    token = accounts.create_reset_link(people.users["admin"], people.users["worker_in"])
+    people.users["worker_in"].reset_expires_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
     assert fresh_request_client(app).get("/reset/" + token).status_code == 404
 
 
-def test_reset_link_is_mailed_when_smtp_is_configured(app, db, world, wclient, monkeypatch):
+def test_reset_link_is_mailed_when_smtp_is_configured(app, db, people, wclient, monkeypatch):
     sent = []
 
     class FakeSMTP:
@@ -183,35 +200,35 @@ def test_reset_link_is_mailed_when_smtp_is_configured(app, db, world, wclient, m
 
     monkeypatch.setattr("community.services.accounts.smtplib.SMTP", FakeSMTP)
     app.config["MAIL_SERVER"] = "mail.test.example"
-    log_in(wclient, world.users["coordinator"])
-    response = post(wclient, f"/work/users/{world.users['worker_in'].id}/reset-link", token_from="/work/users")
+    log_in(wclient, people.users["coordinator"])
+    response = post(wclient, f"/work/users/{people.users['worker_in'].id}/reset-link", token_from="/work/users")
     assert "/reset/" not in response.get_data(as_text=True)  # not shown: it went by mail
     assert sent[0] == ("mail.test.example", 25)
     assert sent[1]["To"] == "in@test.example" and "/reset/" in sent[1].get_content()
 
 
-def test_login_without_or_with_a_wrong_csrf_token_is_refused(app, db, world, wclient):
+def test_login_without_or_with_a_wrong_csrf_token_is_refused(app, db, people, wclient):
     response = wclient.post("/login", data={"email": "in@test.example", "password": PASSWORD})
     assert response.status_code == 400
     csrf_token(wclient)
     response = wclient.post("/login", data={"email": "in@test.example", "password": PASSWORD, "csrf_token": "forged"})
     assert response.status_code == 400
     assert wclient.get("/work/").status_code == 302
-    assert world.users["worker_in"].last_login_at is None
+    assert people.users["worker_in"].last_login_at is None
 
 
-def test_session_cookie_is_httponly_and_samesite(app, db, world, wclient):
+def test_session_cookie_is_httponly_and_samesite(app, db, people, wclient):
     app.config["SESSION_COOKIE_SECURE"] = True
     response = _login(wclient, "in@test.example")
     header = "; ".join(v for k, v in response.headers.items() if k == "Set-Cookie" and v.startswith("session="))
     assert "HttpOnly" in header and "SameSite=Lax" in header and "Secure" in header
 
 
-def test_a_disabled_account_cannot_log_in_and_its_sessions_end(app, db, world, wclient):
-    log_in(wclient, world.users["worker_in"])
+def test_a_disabled_account_cannot_log_in_and_its_sessions_end(app, db, people, wclient):
+    log_in(wclient, people.users["worker_in"])
     admin = fresh_request_client(app)
-    log_in(admin, world.users["admin"])
-    post(admin, f"/work/users/{world.users['worker_in'].id}", {"email": "in@test.example", "role": "worker",
+    log_in(admin, people.users["admin"])
+    post(admin, f"/work/users/{people.users['worker_in'].id}", {"email": "in@test.example", "role": "worker",
                                                                 "areas": ["D1"]}, token_from="/work/users")
     assert wclient.get("/work/").status_code == 302
     assert _login(fresh_request_client(app), "in@test.example").status_code == 200
@@ -219,7 +236,7 @@ def test_a_disabled_account_cannot_log_in_and_its_sessions_end(app, db, world, w
 
 # ------------------------------------------------------------------ command line
 
-def test_create_user_with_password_from_the_environment(app, db, world, monkeypatch):
+def test_create_user_with_password_from_the_environment(app, db, people, monkeypatch):
     from community.models import User
     monkeypatch.setenv("BUURTKRACHT_USER_PASSWORD", "een lang genoeg wachtwoord")
     result = run_cli(app, "create-user", "Nieuw@Test.example", "--role", "worker", "--area", "D1", "--area", "D2")
@@ -229,10 +246,10 @@ def test_create_user_with_password_from_the_environment(app, db, world, monkeypa
     assert user.password_hash.startswith("scrypt:")
 
 
-def test_create_user_asks_for_the_password(app, db, world, monkeypatch):
+def test_create_user_asks_for_the_password(app, db, people, monkeypatch):
     monkeypatch.delenv("BUURTKRACHT_USER_PASSWORD", raising=False)
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["create-user", "red@test.example", "--role", "editor", "--organisation", str(world.o1.id)],
+    result = runner.invoke(args=["create-user", "red@test.example", "--role", "editor", "--organisation", str(people.o1.id)],
                            input="een lang genoeg wachtwoord\neen lang genoeg wachtwoord\n")
     assert result.exit_code == 0, result.output
     assert "Created editor red@test.example" in result.output
@@ -245,7 +262,7 @@ def test_create_user_asks_for_the_password(app, db, world, monkeypatch):
     (["x@test.example", "--role", "editor", "--organisation", "no-such-org"], "no organisation with id"),
     (["in@test.example", "--role", "admin"], "There is already an account with this e-mail address"),
 ])
-def test_create_user_refuses_bad_input_and_writes_nothing(app, db, world, monkeypatch, args, message):
+def test_create_user_refuses_bad_input_and_writes_nothing(app, db, people, monkeypatch, args, message):
     from sqlalchemy import func
     from community.models import User
     monkeypatch.setenv("BUURTKRACHT_USER_PASSWORD", "een lang genoeg wachtwoord")

@@ -9,7 +9,8 @@ import pytest
 
 from community.services.spreadsheet import CsvWriter, cell, csv_text, records_csv
 from tests.community.test_review_coverage import build_town, login
-from tests.community.workspace import as_user, local, wclient, world  # noqa: F401
+from tests import factories
+from tests.community.workspace import as_user, wclient, world  # noqa: F401
 
 TRICKY = "Soep;=1+1;x"
 
@@ -66,12 +67,8 @@ def test_listing_export_quotes_a_tricky_title(demo_app, delimiter):
 
 
 def test_activity_export_quotes_a_tricky_title(app, db, world, wclient):
-    from community.models import Activity
-    activity = Activity(title=TRICKY, worker_id=world.users["worker_in"].id, place_id=world.p1.id,
-                        area_id=world.d1.id, starts_at=local(date(2025, 3, 4), 10),
-                        ends_at=local(date(2025, 3, 4), 12), status="done", participants=12,
-                        new_participants=6, volunteers=5, terms=[], partners=[], reflection="")
-    db.session.add(activity)
+    factories.activity(world.users["worker_in"], world.p1, day=date(2025, 3, 4), start=10, end=12, title=TRICKY,
+                       status="done", participants=12, new_participants=6, volunteers=5)
     db.session.commit()
     as_user(wclient, world.users["worker_in"])
     response = wclient.get("/work/export?first_day=2025-03-01&last_day=2025-03-31&district=D1")

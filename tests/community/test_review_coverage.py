@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
 
+from tests import factories
 from tests.community.importing import output, run_cli
 
 # Westwijk (D1) and Oostwijk (D2) are 0.02 degrees (about 1.4 km) wide and 2.2 km high; Geenwijk (D3)
@@ -18,26 +19,14 @@ BOXES = {"M1": (3.70, 51.04, 3.76, 51.06), "D1": (3.70, 51.04, 3.72, 51.06), "D2
          "D3": (3.74, 51.04, 3.76, 51.06), "S1a": (3.70, 51.04, 3.71, 51.06), "S1b": (3.71, 51.04, 3.72, 51.06)}
 
 
-def square(lon0, lat0, lon1, lat1) -> str:
-    return json.dumps({"type": "MultiPolygon", "coordinates": [[[[lon0, lat0], [lon1, lat0], [lon1, lat1],
-                                                                   [lon0, lat1], [lon0, lat0]]]]})
-
-
 def build_town(db, *, groups=("elderly",), tie_type="bonding", d1_name="Westwijk", offer_name="Praatgroep West"):
-    from community.models import (Activity, Area, IndicatorValue, Initiative, InitiativeAtPlace, MeetingPlace,
-                                  Organisation, User, UserArea)
-    from community.services.areas import assign_places
+    from community.models import IndicatorValue
     areas = {}
     spec = [("M1", "Testgemeente", "municipality", None), ("D1", d1_name, "district", "M1"),
             ("D2", "Oostwijk", "district", "M1"), ("D3", "Geenwijk", "district", "M1"),
             ("S1a", "Westwijk-Noord", "sector", "D1"), ("S1b", "Westwijk-Zuid", "sector", "D1")]
     for code, name, level, parent in spec:
-        box = BOXES[code]
-        areas[code] = Area(code=code, name=name, level=level, geometry=square(*box),
-                           parent_id=areas[parent].id if parent else None,
-                           min_lon=box[0], min_lat=box[1], max_lon=box[2], max_lat=box[3])
-        db.session.add(areas[code])
-        db.session.flush()
+        areas[code] = factories.area(code, name, level, BOXES[code], parent=areas.get(parent))
     # Westwijk: 30 % aged 65+, Oostwijk 10 %; Westwijk's residents are known per sector.
     figures = {"D1": {"population": 1000, "population_65_plus": 300},
                "D2": {"population": 1000, "population_65_plus": 100},
@@ -46,28 +35,17 @@ def build_town(db, *, groups=("elderly",), tie_type="bonding", d1_name="Westwijk
     for code, values in figures.items():
         for indicator, value in values.items():
             db.session.add(IndicatorValue(area_id=areas[code].id, indicator=indicator, year=2024, value=value))
-    org = Organisation(name="Vzw West", languages=[])
-    place = MeetingPlace(name="Buurthuis West", latitude=51.05, longitude=3.71, areas=[], rooms=[])
-    db.session.add_all([org, place])
-    db.session.flush()
-    assign_places([place])
+    org = factories.organisation(name="Vzw West")
+    place = factories.place(name="Buurthuis West", latitude=51.05, longitude=3.71, street="", number="",
+                            postcode="", municipality="")
     for name, models, cost in ((offer_name, ["peer"], "paid"), ("Ontmoeting West", ["organisation"], "free")):
-        initiative = Initiative(organisation=org, name=name, tie_type=tie_type, cost=cost, childcare="none",
-                                last_verified=date.today(), terms=[], locations=[])
-        initiative.set_codes("working_model", models)
-        initiative.set_codes("target_group", list(groups))
-        initiative.locations.append(InitiativeAtPlace(place=place, schedules=[]))
-        db.session.add(initiative)
-    closed = Initiative(organisation=org, name="Gesloten in Oostwijk", status="inactive", terms=[], locations=[])
-    db.session.add(closed)
-    user = User(email="coordinator@example.org", password_hash="x", role="coordinator")
-    db.session.add(user)
-    db.session.flush()
-    db.session.add(UserArea(user_id=user.id, area_id=areas["M1"].id))
-    yesterday = datetime.now(timezone.utc) - timedelta(days=1)
-    db.session.add(Activity(title="Soep en praat", worker_id=user.id, place_id=place.id, area_id=areas["D1"].id,
-                            starts_at=yesterday, ends_at=yesterday + timedelta(hours=2), status="done",
-                            participants=3, new_participants=1))
+        factories.initiative(org, at=[place], name=name, tie_type=tie_type, cost=cost, childcare="none",
+                             last_verified=date.today(), working_models=models, target_groups=list(groups))
+    factories.initiative(org, name="Gesloten in Oostwijk", status="inactive")
+    user = factories.user("coordinator@example.org", "coordinator", [areas["M1"]])
+    yesterday = (datetime.now(timezone.utc) - timedelta(days=1)).date()
+    factories.activity(user, place, day=yesterday, start=10, end=12, title="Soep en praat", status="done",
+                       participants=3, new_participants=1)
     db.session.commit()
     return areas, user
 

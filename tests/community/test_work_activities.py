@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
+from tests import factories
 from tests.community.workspace import as_user, local, post, text_of, wclient, world  # noqa: F401
 
 
@@ -283,12 +284,10 @@ def test_public_activities_for_whats_on(app, db, world):
 # ------------------------------------------------------------------ figures and export
 
 def _done(db, world, title, day, participants, new, area="d1"):
-    from community.models import Activity
-    place = world.p1 if area == "d1" else world.p2
-    activity = Activity(title=title, worker_id=world.users["worker_in"].id, place_id=place.id,
-                        area_id=getattr(world, area).id, starts_at=local(day, 10), ends_at=local(day, 12),
-                        status="done", participants=participants, new_participants=new, volunteers=1,
-                        terms=[], partners=[], reflection="Niet exporteren")
+    place = world.p1 if area == "d1" else world.p2  # P1 lies in D1, P2 in D2
+    activity = factories.activity(world.users["worker_in"], place, day=day, start=10, end=12, title=title,
+                                  status="done", participants=participants, new_participants=new, volunteers=1,
+                                  reflection="Niet exporteren")
     activity.set_codes("working_model", ["competence"])
     db.session.add(activity)
     db.session.commit()

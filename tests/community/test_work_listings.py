@@ -8,6 +8,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from tests import factories
 from tests.community.workspace import as_user, fresh_request_client, post, text_of, wclient, world  # noqa: F401
 
 
@@ -136,12 +137,8 @@ def test_guessed_ids_give_403_or_404_never_data(app, db, world, wclient):
 
 
 def test_verified_today_and_the_stale_list(app, db, world, wclient):
-    from community.models import Initiative, InitiativeAtPlace
-    never = Initiative(name="Nooit gecontroleerd", organisation=world.o1, terms=[], last_verified=None,
-                       locations=[InitiativeAtPlace(place=world.p1, schedules=[])])
-    recent = Initiative(name="Pas gecontroleerd", organisation=world.o1, terms=[], last_verified=date.today(),
-                        locations=[InitiativeAtPlace(place=world.p1, schedules=[])])
-    db.session.add_all([never, recent])
+    factories.initiative(world.o1, at=[world.p1], name="Nooit gecontroleerd", last_verified=None)
+    factories.initiative(world.o1, at=[world.p1], name="Pas gecontroleerd", last_verified=date.today())
     db.session.commit()
     as_user(wclient, world.users["worker_in"])
     page = text_of(wclient.get("/work/stale"))

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from tests.community.matrix import (ACCOUNT, ACTIVITY, FEED, IN, LISTING, MANAGERS, PAGE, PROPOSAL, ROLES, WORKERS,
                                     route_id)
-from tests.community.workspace import as_user, build_world, fresh_request_client, post
+from tests.community.workspace import as_user, fresh_request_client, post, two_districts
 
 
 def _count(db, model):
@@ -119,7 +119,7 @@ WRITES = [
 @pytest.mark.parametrize("role,path,form,allowed,state,exceptions,refusal", [
     pytest.param(role, *write, id=f"{role}-{route_id('POST', write[0])}") for write in WRITES for role in ROLES])
 def test_write(app, db, role, path, form, allowed, state, exceptions, refusal):
-    world = build_world(db)
+    world = two_districts()
     client = fresh_request_client(app)
     if role != "anonymous":
         as_user(client, world.users[role])

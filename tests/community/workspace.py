@@ -1,30 +1,15 @@
-"""Helpers for workspace tests: a tiny hand-made world (two districts, two organisations, one
-account per role) and logging in with a real CSRF token."""
+"""Helpers for workspace tests: a tiny world made with tests/factories.py (two districts, two
+organisations, one account per role) and logging in with a real CSRF token."""
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
-from functools import lru_cache
+from datetime import date
 
 import pytest
 
-PASSWORD = "correct horse battery"
-TZ_NAME = "Europe/Brussels"
-
-
-@lru_cache(maxsize=1)
-def password_hash() -> str:
-    # scrypt is slow on purpose; hashing once keeps the matrix of tests quick.
-    from werkzeug.security import generate_password_hash
-    return generate_password_hash(PASSWORD, method="scrypt")
-
-
-def square(lon0, lat0, lon1, lat1) -> str:
-    return json.dumps({"type": "MultiPolygon", "coordinates": [[[[lon0, lat0], [lon1, lat0], [lon1, lat1],
-                                                                   [lon0, lat1], [lon0, lat0]]]]})
-
+from tests import factories
+from tests.factories import PASSWORD, local  # noqa: F401  (tests import them from here)
 
 @dataclass
 class World:
@@ -47,82 +32,45 @@ class World:
     feed1: object
 
 
-def local(day: date, hh: int, mm: int = 0) -> datetime:
-    from community.scheduling import TZ
-    return datetime.combine(day, time(hh, mm), tzinfo=TZ).astimezone(timezone.utc)
-
-
-def build_world(db) -> World:
-    """Districts D1 (west) and D2 (east) in municipality M; P1 in D1 with room R1, P2 in D2 with R2.
+def two_districts() -> World:
+    """Districts D1 (west) and D2 (east) in municipality M1; P1 in D1 with room R1, P2 in D2 with R2.
 
     O1 runs I1 at P1, O2 runs I2 at P2. Activity A1 in R1 (D1), A2 in R2 (D2), both tomorrow 14-16.
+    One account per role: workers in D1 and D2, editors of O1 and O2, M1's coordinator, an admin.
+    Made with tests/factories.py; committed.
     """
-    from community.models import (Activity, Area, ChangeRequest, FeedToken, Initiative, InitiativeAtPlace, MeetingPlace,
-                                  Organisation, OutdatedReport, Room, User, UserArea)
-    from community.services.areas import assign_places
-
-    def area(code, name, level, box, parent=None):
-        a = Area(code=code, name=name, level=level, parent_id=parent.id if parent else None, geometry=square(*box),
-                 min_lon=box[0], min_lat=box[1], max_lon=box[2], max_lat=box[3])
-        db.session.add(a)
-        db.session.flush()
-        return a
-
-    m = area("M1", "Testgemeente", "municipality", (3.70, 51.04, 3.74, 51.06))
-    d1 = area("D1", "Westwijk", "district", (3.70, 51.04, 3.72, 51.06), m)
-    d2 = area("D2", "Oostwijk", "district", (3.72, 51.04, 3.74, 51.06), m)
-    p1 = MeetingPlace(name="Buurthuis West", street="Weststraat", number="1", postcode="9000", municipality="Gent",
-                      latitude=51.05, longitude=3.71, rooms=[Room(name="Grote zaal", capacity=40)], areas=[])
-    p2 = MeetingPlace(name="Buurthuis Oost", street="Ooststraat", number="2", postcode="9000", municipality="Gent",
-                      latitude=51.05, longitude=3.73, rooms=[Room(name="Zaaltje", capacity=10)], areas=[])
-    db.session.add_all([p1, p2])
-    db.session.flush()
-    assign_places([p1, p2])
-    o1 = Organisation(name="Vzw West", languages=[])
-    o2 = Organisation(name="Vzw Oost", languages=[])
-    i1 = Initiative(name="Soepcafé West", organisation=o1, terms=[], last_verified=date(2020, 1, 1),
-                    locations=[InitiativeAtPlace(place=p1, schedules=[])])
-    i2 = Initiative(name="Taalcafé Oost", organisation=o2, terms=[], last_verified=None,
-                    locations=[InitiativeAtPlace(place=p2, schedules=[])])
-    db.session.add_all([o1, o2, i1, i2])
-    db.session.flush()
-
-    def user(email, role, areas=(), organisation=None):
-        u = User(email=email, role=role, password_hash=password_hash(), organisation_id=organisation.id if organisation else None,
-                 areas=[UserArea(area_id=a.id) for a in areas])
-        db.session.add(u)
-        return u
-
+    from community.extensions import db
+    m = factories.area("M1", "Testgemeente", "municipality", (3.70, 51.04, 3.74, 51.06))
+    d1 = factories.area("D1", "Westwijk", "district", (3.70, 51.04, 3.72, 51.06), parent=m)
+    d2 = factories.area("D2", "Oostwijk", "district", (3.72, 51.04, 3.74, 51.06), parent=m)
+    p1 = factories.place(name="Buurthuis West", street="Weststraat", number="1", latitude=51.05, longitude=3.71,
+                         rooms=["Grote zaal (40)"])
+    p2 = factories.place(name="Buurthuis Oost", street="Ooststraat", number="2", latitude=51.05, longitude=3.73,
+                         rooms=["Zaaltje (10)"])
+    o1 = factories.organisation(name="Vzw West")
+    o2 = factories.organisation(name="Vzw Oost")
+    i1 = factories.initiative(o1, at=[p1], name="Soepcafé West", last_verified=date(2020, 1, 1))
+    i2 = factories.initiative(o2, at=[p2], name="Taalcafé Oost", last_verified=None)
     users = {
-        "worker_in": user("in@test.example", "worker", [d1]),
-        "worker_out": user("out@test.example", "worker", [d2]),
-        "editor_this": user("editor1@test.example", "editor", organisation=o1),
-        "editor_other": user("editor2@test.example", "editor", organisation=o2),
-        "coordinator": user("coord@test.example", "coordinator", [m]),
-        "admin": user("admin@test.example", "admin"),
+        "worker_in": factories.user("in@test.example", "worker", [d1]),
+        "worker_out": factories.user("out@test.example", "worker", [d2]),
+        "editor_this": factories.user("editor1@test.example", "editor", organisation=o1),
+        "editor_other": factories.user("editor2@test.example", "editor", organisation=o2),
+        "coordinator": factories.user("coord@test.example", "coordinator", [m]),
+        "admin": factories.user("admin@test.example", "admin"),
     }
-    db.session.flush()
-    tomorrow = datetime.now(timezone.utc).date() + timedelta(days=1)
-    a1 = Activity(title="Soep en babbel", worker_id=users["worker_in"].id, place_id=p1.id, room_id=p1.rooms[0].id,
-                  area_id=d1.id, starts_at=local(tomorrow, 14), ends_at=local(tomorrow, 16), visibility="public",
-                  terms=[], partners=[])
-    a2 = Activity(title="Oost overleg", worker_id=users["worker_out"].id, place_id=p2.id, room_id=p2.rooms[0].id,
-                  area_id=d2.id, starts_at=local(tomorrow, 14), ends_at=local(tomorrow, 16), visibility="internal",
-                  terms=[], partners=[])
-    report1 = OutdatedReport(initiative=i1, message="De uren kloppen niet")
-    db.session.add_all([a1, a2, report1])
-    db.session.flush()
-    cr1 = ChangeRequest(entity_type="initiative", entity_id=i1.id, organisation_id=o1.id,
-                        proposed={"price": "1 euro"}, original={"price": ""}, submitted_by_id=users["editor_this"].id)
-    feed1 = FeedToken(token="0" * 64, user_id=users["worker_in"].id)  # a stored hash, not a usable token
-    db.session.add_all([cr1, feed1])
+    a1 = factories.activity(users["worker_in"], p1, room=p1.rooms[0], title="Soep en babbel", visibility="public")
+    a2 = factories.activity(users["worker_out"], p2, room=p2.rooms[0], title="Oost overleg", visibility="internal")
+    report1 = factories.report(i1, "De uren kloppen niet")
+    cr1 = factories.change_request(i1, users["editor_this"], {"price": "1 euro"})
+    feed1 = factories.feed_token(users["worker_in"])  # a stored hash, not a usable token
     db.session.commit()
     return World(m, d1, d2, p1, p2, p1.rooms[0], p2.rooms[0], o1, o2, i1, i2, a1, a2, users, report1, cr1, feed1)
 
 
 @pytest.fixture
 def world(app, db):
-    return build_world(db)
+    return two_districts()
 
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
