@@ -73,5 +73,4 @@ def test_planning_costs_the_same_queries_with_80_and_with_5000_more_listings(dem
     assert db.session.scalar(select(db.func.count()).select_from(Initiative)) == before + 5_000
     assert db.session.scalar(select(db.func.count()).select_from(MeetingPlace)) > 500
     large = _plan_once(client, "Buurtsoep bis")
-    print("queries (page, POST):", small, large)
     assert large == small, f"queries (page, POST): {small} with {before} listings, {large} with {before + 5000}"

@@ -1,6 +1,5 @@
 """Tests for geo.areas: point-in-area, code checks, parent areas and splitting areas into sectors."""
 
-import time
 
 import geopandas as gpd
 import numpy as np
@@ -119,29 +118,21 @@ def test_assign_ghent_addresses_to_wijken(data_dir, ghent_wijken, wijken):
     assert len(addresses) == 93_661
     lon, lat = addresses["longitude"].to_numpy(), addresses["latitude"].to_numpy()
 
-    t0 = time.perf_counter()
-    codes = assign_points(lon, lat, ghent_wijken)
-    elapsed = time.perf_counter() - t0
+    codes = assign_points(lon, lat, ghent_wijken)  # timed in bench/geo_real_data.py
     missing = int(sum(c is None for c in codes))
-    print(f"assign_points: 93,661 addresses x 25 Ghent wijken in {elapsed:.2f} s; {missing} without a wijk")
     # The wijk outlines are simplified; a handful of addresses on the city
     # edge may fall just outside. Every wijk has addresses.
     assert missing <= 5
     assert set(c for c in codes if c is not None) == set(ghent_wijken["code"])
 
-    t0 = time.perf_counter()
     all_codes = assign_points(lon, lat, wijken)
-    elapsed = time.perf_counter() - t0
     outside = int(sum(c is None or not c.startswith("44021W") for c in all_codes))
-    print(f"assign_points: 93,661 addresses x 2,767 Flemish wijken in {elapsed:.2f} s; {outside} outside Ghent's")
     assert outside <= 5
 
 
 def test_assign_parents_of_real_wijken(data_dir, wijken):
     municipalities = gpd.read_file(data_dir / "flanders" / "municipalities.geojson", engine="pyogrio")
-    t0 = time.perf_counter()
-    parent = assign_parents(wijken, municipalities)
-    print(f"assign_parents: 2,767 wijken x 304 municipalities in {time.perf_counter() - t0:.2f} s")
+    parent = assign_parents(wijken, municipalities)  # timed in bench/geo_real_data.py
     assert (parent == wijken["municipality_code"]).all()
 
 

@@ -2,7 +2,6 @@
 
 import json
 import os
-import time
 import zipfile
 
 import geopandas as gpd
@@ -88,10 +87,7 @@ def test_geopackage_layer_choice(tmp_path):
 
 
 def test_reads_real_wijken_geopackage(data_dir):
-    t0 = time.perf_counter()
-    result = read_vector(data_dir / "flanders" / "wijken.gpkg")
-    elapsed = time.perf_counter() - t0
-    print(f"read_vector(wijken.gpkg): {len(result.frame)} polygons in {elapsed:.2f} s")
+    result = read_vector(data_dir / "flanders" / "wijken.gpkg")  # timed in bench/geo_real_data.py
     assert len(result.frame) == 2767
     assert result.frame.crs.to_epsg() == 4326
     assert result.source_crs == LAMBERT72
