@@ -79,11 +79,12 @@
     kit.addLegend(map, labels.legend || "Working model", data.legend);
   }
 
+  // The first view is set without animation, so that "map-ready" means drawn where it stays.
   if (data.fit !== false) {
     if (bounds.length) {
-      map.fitBounds(bounds, { padding: [24, 24], maxZoom: 16 });
+      map.fitBounds(bounds, { padding: [24, 24], maxZoom: 16, animate: false });
     } else if (areasLayer) {
-      map.fitBounds(areasLayer.getBounds());
+      map.fitBounds(areasLayer.getBounds(), { animate: false });
     }
   }
   if (data.center) {

@@ -44,6 +44,7 @@
   kit.addLegend(map, labels.legend, data.legend, { className: "review-map-legend", swatchClass: "legend-swatch",
                                                   hidden: true });
 
-  if (layer.getLayers().length) { map.fitBounds(layer.getBounds(), { padding: [8, 8] }); }
+  // The first view is set without animation, so that "map-ready" means drawn where it stays.
+  if (layer.getLayers().length) { map.fitBounds(layer.getBounds(), { padding: [8, 8], animate: false }); }
   kit.ready(map, labels.map);
 })();

@@ -1,4 +1,4 @@
-"""Under `script-src 'self'` the pages work in a real Chromium: no CSP violation, the maps are drawn
+"""Under `script-src 'self'; style-src 'self'` the pages work in a real Chromium: no CSP violation, the maps are drawn
 from their JSON islands, the list or table beside each map is still there, and hostile listing text
 stays text in the map's popups."""
 from __future__ import annotations
@@ -7,6 +7,7 @@ import uuid
 from datetime import time
 
 from test_browser_review import log_in
+from test_browser_work import WORKER, log_in as work_log_in
 
 # Registered before any page script (through the DevTools protocol, outside the page's CSP):
 # every violation the page reports lands in window.__csp.
@@ -47,7 +48,7 @@ def test_pages_run_under_the_strict_policy_with_maps_and_their_alternatives(page
     console = _watch(page)
     policy = page.goto(live_server.url + "/").headers["content-security-policy"]
     directives = dict(part.strip().split(" ", 1) for part in policy.split(";") if part.strip())
-    assert directives["script-src"] == "'self'"
+    assert directives["script-src"] == "'self'" and directives["style-src"] == "'self'"
     page.wait_for_selector("html.map-ready", state="attached")
     assert page.locator(".bk-map.leaflet-container").count() == 1
     assert page.locator(".leaflet-marker-icon").count() > 0
@@ -86,9 +87,24 @@ def test_pages_run_under_the_strict_policy_with_maps_and_their_alternatives(page
     assert page.locator(".leaflet-overlay-pane path[role=link]").count() == 25
     assert page.locator(".review-map-legend li").count() >= 2
     assert page.locator("#ranked-table tbody tr").count() == 25
+    assert page.locator("#review-legend svg.legend-swatch rect[fill^='#']").count() >= 2
+    # The log-out button looks like a link through site.css, not through a style attribute.
+    assert page.evaluate("getComputedStyle(document.querySelector('.nav-button')).borderStyle") == "none"
     assert _violations(page, console) == []
     assert [t for t in console if "Content Security Policy" not in t] == []
     assert page.external_requests == []
+
+
+def test_workspace_figures_draw_their_bars_without_a_style_attribute(page, live_server):
+    console = _watch(page)
+    work_log_in(page, live_server, WORKER)
+    page.goto(live_server.url + "/work/me")
+    bars = page.locator("svg.bar rect")
+    assert bars.count() >= 1
+    widths = [int(w) for w in bars.evaluate_all("rects => rects.map(r => r.getAttribute('width'))")]
+    assert max(widths) == 100 and min(widths) >= 0
+    assert page.evaluate("document.querySelector('svg.bar').getBoundingClientRect().width") > 50
+    assert _violations(page, console) == []
 
 
 def test_a_hostile_name_is_text_in_the_popup_and_opens_no_dialog(page, live_server):

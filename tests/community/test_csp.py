@@ -1,5 +1,6 @@
-"""The Content-Security-Policy allows our own script files only, and no page needs more:
-no inline script, no inline event handler, data for the maps in JSON islands."""
+"""The Content-Security-Policy allows our own script and style files only, and no page needs more:
+no inline script, no inline event handler, no style attribute or element, data for the maps in
+JSON islands."""
 from __future__ import annotations
 
 import json
@@ -11,6 +12,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT_TAG = re.compile(r"<script\b([^>]*)>(.*?)</script>", re.S | re.I)
 HANDLER = re.compile(r"<[a-z][^>]*\son[a-z]+\s*=", re.I)
+STYLE = re.compile(r"<style\b|<[a-z][^>]*\sstyle\s*=", re.I)
 
 
 def _inline_scripts(html: str) -> list[str]:
@@ -27,7 +29,8 @@ def test_script_src_is_self_only(client):
     policy = client.get("/healthz").headers["Content-Security-Policy"]
     directives = dict(part.strip().split(" ", 1) for part in policy.split(";") if part.strip())
     assert directives["script-src"] == "'self'"
-    assert "unsafe-inline" not in directives["script-src"]
+    assert directives["style-src"] == "'self'"
+    assert "unsafe-inline" not in policy
     assert directives["default-src"] == "'self'"
 
 
@@ -37,6 +40,7 @@ def test_no_template_holds_an_inline_script_or_handler(template):
     source = (ROOT / "templates" / template).read_text(encoding="utf-8")
     assert _inline_scripts(source) == [], template
     assert not HANDLER.search(source), template
+    assert not STYLE.search(source), template
     assert "javascript:" not in source, template
 
 
@@ -48,6 +52,7 @@ def test_pages_with_maps_carry_their_data_as_json_islands(demo_app):
         html = response.get_data(as_text=True)
         assert _inline_scripts(html) == [], path
         assert not HANDLER.search(html), path
+        assert not STYLE.search(html), path
     html = client.get("/").get_data(as_text=True)
     config = json.loads(html.split('id="map-config">', 1)[1].split("</script>", 1)[0])
     assert config["zoom"] == 12 and len(config["center"]) == 2
@@ -72,5 +77,5 @@ def test_review_page_has_no_inline_script(demo_app):
     response = client.get("/review/")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert _inline_scripts(html) == []
+    assert _inline_scripts(html) == [] and not STYLE.search(html)
     assert 'data-layers="review-map-data"' in html and "js/mapkit.js" in html
