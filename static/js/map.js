@@ -53,6 +53,14 @@
     return popup;
   }
 
+  // A popup fits the map's width and takes at most about half its height: a very long name
+  // scrolls inside it, and panning to show it does not push its marker under the attribution
+  // (360 px phones); the top padding keeps it clear of the scale there.
+  var mapSize = map.getSize();
+  var popupOptions = { maxWidth: Math.max(160, Math.min(300, mapSize.x - 70)),
+                       maxHeight: Math.max(120, Math.round(mapSize.y * 0.5)),
+                       autoPanPaddingTopLeft: [8, 48], autoPanPaddingBottomRight: [8, 8] };
+
   function addMarker(m) {
     var place = places[m.place];
     var name = m.name;
@@ -68,7 +76,8 @@
       }
     });
     // The popup is built when it opens: thousands of markers need no popup until one is clicked.
-    marker.bindPopup(function () { return popupContent(name, place[2], nextText, m.free, m.childcare, m.id); });
+    marker.bindPopup(function () { return popupContent(name, place[2], nextText, m.free, m.childcare, m.id); },
+                     popupOptions);
     cluster.addLayer(marker);
     bounds.push([place[0], place[1]]);
   }
