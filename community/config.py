@@ -81,6 +81,8 @@ def from_environment(instance_path: str) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool(os.environ.get("SESSION_COOKIE_SECURE")),
+        # Strict-Transport-Security max-age when cookies are HTTPS-only (0: no header).
+        "BUURTKRACHT_HSTS_SECONDS": int(os.environ.get("BUURTKRACHT_HSTS_SECONDS", 31_536_000)),
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,

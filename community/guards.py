@@ -6,18 +6,26 @@ A NUL byte in a query string, a form field or the path reached PostgreSQL, which
 with a server error, while SQLite stored it; refusing it here answers 400 on both, for every
 page at once (forms and the one writer also refuse other control characters per field).
 
+Headers every answer gets: no caching of anything private (the workspace, the review pages,
+their exports, any page for a logged-in user), HSTS when cookies are HTTPS-only, and a
+Permissions-Policy that allows only what our pages use (location, for "near me").
+
 Requests that only read (GET, HEAD, OPTIONS) are marked as such, so that on SQLite their
 transactions begin DEFERRED and never wait for a writer such as a long import.
 """
 from __future__ import annotations
 
 from flask import Flask, g, request
+from flask_login import current_user
 from flask_babel import gettext as _
 
 from .errors import BadRequest
 from .extensions import begin_read_only, end_read_only
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+PRIVATE_BLUEPRINTS = frozenset({"work", "review", "auth"})
+PERMISSIONS_POLICY = ("geolocation=(self), camera=(), microphone=(), payment=(), usb=(), "
+                      "accelerometer=(), gyroscope=(), magnetometer=(), interest-cohort=()")
 
 
 def _has_nul(values) -> bool:
@@ -46,3 +54,15 @@ def register_guards(app: Flask) -> None:
 
     app.before_request_funcs[None].insert(0, mark_read_only)
     app.teardown_request(unmark_read_only)
+
+    def private_and_policy_headers(response):
+        if request.endpoint != "static" and (request.blueprint in PRIVATE_BLUEPRINTS
+                                              or current_user.is_authenticated):
+            response.headers["Cache-Control"] = "no-store"
+        if app.config.get("SESSION_COOKIE_SECURE") and app.config.get("BUURTKRACHT_HSTS_SECONDS"):
+            response.headers.setdefault("Strict-Transport-Security",
+                                        f"max-age={int(app.config['BUURTKRACHT_HSTS_SECONDS'])}")
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        return response
+
+    app.after_request(private_and_policy_headers)

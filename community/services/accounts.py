@@ -8,6 +8,7 @@ import smtplib
 import uuid
 from datetime import timedelta
 from email.message import EmailMessage
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from flask import current_app
@@ -43,9 +44,33 @@ def normalise_email(email: str) -> str:
     return (email or "").strip().lower()
 
 
+@lru_cache(maxsize=1)
+def _common_passwords() -> frozenset[str]:
+    """The 30,000 most used passwords of zxcvbn's list (leaks, lower case)."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+    return frozenset(FREQUENCY_LISTS["passwords"])
+
+
 def password_problem(password: str) -> str | None:
-    if len(password or "") < MIN_PASSWORD_LENGTH:
+    """ASVS 5 (L2) password rules: long enough, not one repeated character or only spaces, and
+    not one of the passwords attackers try first."""
+    password = password or ""
+    if len(password) < MIN_PASSWORD_LENGTH:
         return _("The password must have at least %(n)s characters.", n=MIN_PASSWORD_LENGTH)
+    if len(set(password)) == 1 or not password.strip():
+        return _("The password cannot be one character repeated or only spaces.")
+    if password.lower() in _common_passwords() or password.strip().lower() in _common_passwords():
+        return _("This password is on the lists attackers try first. Choose another one.")
+    return None
+
+
+def email_problem(email: str) -> str | None:
+    """An address as the e-mail standards allow it (email-validator; no DNS look-up)."""
+    from email_validator import EmailNotValidError, validate_email
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError:
+        return _("Enter an e-mail address like name@example.org.")
     return None
 
 
@@ -109,8 +134,9 @@ def create_user(email: str, role: str, password: str, area_codes=(), organisatio
                 *, by=None, demo: bool = False) -> User:
     """Create an account. `by` is the coordinator or admin doing it (None: the command line)."""
     email = normalise_email(email)
-    if "@" not in email or len(email) < 3:
-        raise Invalid({"email": _("Enter an e-mail address like name@example.org.")})
+    problem = email_problem(email)
+    if problem:
+        raise Invalid({"email": problem})
     if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
         raise Invalid({"email": _("There is already an account with this e-mail address.")})
     problem = password_problem(password)
