@@ -15,6 +15,7 @@ import argparse
 import csv
 import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -53,19 +54,22 @@ PEAK = ("import resource, sys, runpy\n"
         "try:\n    runpy.run_module(sys.argv[0], run_name='__main__')\n"
         "except SystemExit as exc:\n    code = exc.code\n"
         "else:\n    code = 0\n"
-        "print('PEAK_KIB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+        "usage = resource.getrusage(resource.RUSAGE_SELF)\n"
+        "print('PEAK_KIB', usage.ru_maxrss, 'CPU_S', usage.ru_utime + usage.ru_stime, file=sys.stderr)\n"
         "sys.exit(code)\n")
 
 
-def run(args: list[str], env: dict, cwd: Path = ROOT) -> tuple[float, float, str]:
+def run(args: list[str], env: dict, cwd: Path = ROOT) -> tuple[float, float, float, str]:
+    """Wall-clock seconds, peak MiB, CPU seconds (user + system: steadier on a shared machine), output."""
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", PEAK, *args], env=env, capture_output=True, text=True,
                           cwd=cwd, timeout=1800)
     seconds = time.perf_counter() - started
     if done.returncode != 0 or "PEAK_KIB" not in done.stderr:
         raise SystemExit(f"{' '.join(args)} failed:\n{done.stdout}\n{done.stderr[-3000:]}")
-    peak = int(done.stderr.rsplit("PEAK_KIB", 1)[1].split()[0]) / 1024
-    return seconds, peak, done.stdout + done.stderr
+    figures = done.stderr.rsplit("PEAK_KIB", 1)[1].split()
+    peak, cpu = int(figures[0]) / 1024, float(figures[2])
+    return seconds, peak, cpu, done.stdout + done.stderr
 
 
 def fresh_database(kind: str, workdir: Path) -> str:
@@ -92,30 +96,35 @@ def main() -> None:
     checkouts = {"this checkout": ROOT}
     if opts.compare:
         checkouts[f"{opts.compare.name} (compared)"] = opts.compare.resolve()
-    results: dict[str, list[tuple[float, float]]] = {"csv module (peer)": []}
+    results: dict[str, list[tuple[float, float, float]]] = {"csv module (peer)": []}
     peer_file = workdir / "peer.py"
     peer_file.write_text("import csv, sys\n"
                          "n = sum(1 for _ in csv.reader(open(sys.argv[1], encoding='utf-8'), delimiter=';'))\n")
     for _ in range(opts.repeat):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         subprocess.run([sys.executable, str(peer_file), str(data)], check=True)
-        results["csv module (peer)"].append((time.perf_counter() - started, 0.0))
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+        results["csv module (peer)"].append((time.perf_counter() - started, 0.0, cpu))
         for label, checkout in checkouts.items():
             env = {**os.environ, "SECRET_KEY": "bench", "DATABASE_URL": fresh_database(opts.db, workdir)}
             run(["flask", "--app", "community", "db", "upgrade"], env, checkout)
-            seconds, peak, out = run(["flask", "--app", "community", "import-listings", str(data)], env, checkout)
+            seconds, peak, cpu, out = run(["flask", "--app", "community", "import-listings", str(data)], env, checkout)
             assert f"{opts.rows} rows read" in out, out
-            results.setdefault(f"{label}: first import", []).append((seconds, peak))
-            seconds, peak, out = run(["flask", "--app", "community", "import-listings", str(data)], env, checkout)
-            results.setdefault(f"{label}: unchanged re-import", []).append((seconds, peak))
-    floor = statistics.median(s for s, _ in results["csv module (peer)"])
+            results.setdefault(f"{label}: first import", []).append((seconds, peak, cpu))
+            seconds, peak, cpu, out = run(["flask", "--app", "community", "import-listings", str(data)], env, checkout)
+            results.setdefault(f"{label}: unchanged re-import", []).append((seconds, peak, cpu))
+    floor = statistics.median(s for s, _p, _c in results["csv module (peer)"])
+    cpu_floor = statistics.median(c for _s, _p, c in results["csv module (peer)"])
     print(f"{opts.rows} rows, {opts.db}, {opts.repeat} runs (median; each a fresh process)")
-    print("| what | s | peak MiB | x csv module |")
-    print("|---|---:|---:|---:|")
+    print("| what | s | CPU s | peak MiB | x csv module (s) | x csv module (CPU) |")
+    print("|---|---:|---:|---:|---:|---:|")
     for name, values in results.items():
-        seconds = statistics.median(s for s, _ in values)
-        peak = statistics.median(p for _, p in values)
-        print(f"| {name} | {seconds:.2f} | {peak:.0f} | {seconds / floor:.1f} |")
+        seconds = statistics.median(s for s, _p, _c in values)
+        peak = statistics.median(p for _s, p, _c in values)
+        cpu = statistics.median(c for _s, _p, c in values)
+        print(f"| {name} | {seconds:.2f} | {cpu:.2f} | {peak:.0f} | {seconds / floor:.1f} | {cpu / cpu_floor:.1f} |")
 
 
 if __name__ == "__main__":

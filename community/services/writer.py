@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import insert, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import lazyload, selectinload
 
 from ..extensions import db
 from ..fields import ENTITIES, INITIATIVE, Entity, parse_rooms, room_text
@@ -189,9 +189,11 @@ class ListingWriter:
         places = db.session.scalars(select(MeetingPlace)).all()
         self.places_by_ext = {p.external_id: p for p in places if p.external_id}
         self.places_by_key = {place_key(p.name, p.street, p.number, p.postcode): p for p in places}
-        # Load every link and schedule up front: one query instead of one per initiative.
+        # Load every link and schedule up front: one query instead of one per initiative. A
+        # link's place is already in the session (loaded above), so it is not joined again.
         inits = db.session.scalars(select(Initiative).options(
-            selectinload(Initiative.locations).selectinload(InitiativeAtPlace.schedules))).all()
+            selectinload(Initiative.locations).options(lazyload(InitiativeAtPlace.place),
+                                                       selectinload(InitiativeAtPlace.schedules)))).all()
         self.inits_by_ext = {i.external_id: i for i in inits if i.external_id}
         self.inits_by_key = {(i.organisation_id, key(i.name)): i for i in inits}
 
