@@ -31,28 +31,32 @@ def backend(request, tmp_path_factory):
     chosen.finish()
 
 
-@pytest.fixture
-def app(backend, tmp_path):
+def _reset(application, backend, url):
     from community.extensions import db
-    application, url = make_app(backend, tmp_path)
     with application.app_context():
-        yield application
         db.session.remove()
         backend.reset(url, db.engine)
+
+
+@pytest.fixture
+def app(backend, tmp_path):
+    """The app on an empty, migrated database. It holds no application context: requests from
+    its test clients get their own; a test that works with records uses `db` (or opens one)."""
+    application, url = make_app(backend, tmp_path)
+    yield application
+    _reset(application, backend, url)
 
 
 @pytest.fixture
 def demo_app(backend, tmp_path):
     """An app whose database already holds the demo district (loaded once per run, then copied).
 
-    Use it instead of `app`: the `db` and `client` fixtures build a second, empty app.
+    Use it instead of `app` (the `db` and `client` fixtures build a second, empty app); like
+    `app` it holds no application context: use `demo_db` to read its records.
     """
-    from community.extensions import db
     application, url = make_app(backend, tmp_path, demo=True)
-    with application.app_context():
-        yield application
-        db.session.remove()
-        backend.reset(url, db.engine)
+    yield application
+    _reset(application, backend, url)
 
 
 @pytest.fixture
@@ -62,8 +66,21 @@ def client(app):
 
 @pytest.fixture
 def db(app):
+    """The database, with an application context open for the test's own reads and writes
+    (requests still run in contexts of their own; commit what a request should see)."""
     from community.extensions import db as database
-    return database
+    with app.app_context():
+        yield database
+        database.session.remove()
+
+
+@pytest.fixture
+def demo_db(demo_app):
+    """`db` for the demo app."""
+    from community.extensions import db as database
+    with demo_app.app_context():
+        yield database
+        database.session.remove()
 
 
 @pytest.fixture

@@ -131,7 +131,35 @@ def _load_demo_into(url: str, instance) -> None:
         db.engine.dispose()
 
 
+def request_client_class():
+    """The test client of our apps: every request runs in an application context of its own.
+
+    That is what a server does, and what Flask's test client does too when no context is
+    active. The `db` fixture keeps one open for the test's own reads and writes; without this,
+    Flask would run requests inside it, sharing `g` (Flask-Login's user, Flask-WTF's CSRF token,
+    Babel's locale, our memos) and the database session between the test and every request.
+
+    A request is then another client of the database, so the test's transaction ends (commit)
+    before it: on SQLite an open transaction of the test would hold the write lock (BEGIN
+    IMMEDIATE) or an old snapshot; afterwards the test's records load again, with what the
+    request wrote.
+    """
+    from flask import current_app, has_app_context
+    from flask.testing import FlaskClient
+
+    class RequestClient(FlaskClient):
+        def open(self, *args, **kwargs):
+            from community.extensions import db
+            if has_app_context() and current_app._get_current_object() is self.application:
+                db.session.commit()
+            with self.application.app_context():
+                return super().open(*args, **kwargs)
+
+    return RequestClient
+
+
 def make_app(backend, tmp_path, demo: bool = False, **config):
+    """A test app on a fresh database; no application context is pushed (see the `db` fixture)."""
     from community import create_app
     url = backend.new_url(demo=demo)
     # Tests read the English source text unless they ask for a language (?lang=nl, a browser
@@ -140,4 +168,6 @@ def make_app(backend, tmp_path, demo: bool = False, **config):
                 "BABEL_DEFAULT_LOCALE": "en",
                 "INSTANCE_PATH": str(Path(tmp_path) / "instance"), "RATELIMIT_STORAGE_URI": "memory://"}
     settings.update(config)
-    return create_app(settings), url
+    app = create_app(settings)
+    app.test_client_class = request_client_class()
+    return app, url

@@ -90,7 +90,7 @@ class Writer(threading.Thread):
             time.sleep(0.01)
 
 
-def test_backup_while_writing_then_restore_into_a_fresh_database(demo_app, backend, tmp_path):
+def test_backup_while_writing_then_restore_into_a_fresh_database(demo_app, demo_db, backend, tmp_path):
     url = demo_app.config["SQLALCHEMY_DATABASE_URI"]
     writer = Writer(url)
     writer.start()
@@ -134,7 +134,7 @@ def test_backup_while_writing_then_restore_into_a_fresh_database(demo_app, backe
     assert len(source["initiative"]) > 10 and len(source["user_account"]) >= 5
 
 
-def test_restore_refuses_a_database_with_data_unless_forced(demo_app, backend, tmp_path):
+def test_restore_refuses_a_database_with_data_unless_forced(demo_app, demo_db, backend, tmp_path):
     before = row_counts(db.engine)
     with fresh_database(backend, tmp_path, migrated=True) as empty:
         made = empty.test_cli_runner().invoke(args=["backup", str(tmp_path / "empty.backup")])
@@ -154,7 +154,7 @@ def test_restore_refuses_a_database_with_data_unless_forced(demo_app, backend, t
     assert sum(after.values()) == 1  # only the migration mark: the backup's content, nothing else
 
 
-def test_restore_into_a_migrated_empty_database(demo_app, backend, tmp_path):
+def test_restore_into_a_migrated_empty_database(demo_app, demo_db, backend, tmp_path):
     """A freshly migrated database has tables but no rows: it counts as empty."""
     assert demo_app.test_cli_runner().invoke(args=["backup", str(tmp_path / "demo.backup")]).exit_code == 0
     source = table_contents(db.engine)
@@ -167,7 +167,7 @@ def test_restore_into_a_migrated_empty_database(demo_app, backend, tmp_path):
 
 @pytest.mark.parametrize("content", [b"", b"not a backup at all\n", b"SQLite format 3\x00" + b"\x00" * 200,
                                      b"PGDMP" + b"\x00" * 200])
-def test_restore_refuses_a_file_that_is_not_a_backup(demo_app, backend, tmp_path, content):
+def test_restore_refuses_a_file_that_is_not_a_backup(demo_app, demo_db, backend, tmp_path, content):
     path = tmp_path / "bad.backup"
     path.write_bytes(content)
     with fresh_database(backend, tmp_path, migrated=True) as fresh:

@@ -49,7 +49,7 @@ def test_a_separator_that_is_not_one_of_ours_is_refused():
 
 
 @pytest.mark.parametrize("delimiter", [";", ","])
-def test_listing_export_quotes_a_tricky_title(demo_app, delimiter):
+def test_listing_export_quotes_a_tricky_title(demo_app, demo_db, delimiter):
     from community.extensions import db
     from community.models import Initiative
     from community.services.listing_export import HEADER, export_csv

@@ -24,7 +24,7 @@ def test_load_demo_twice_changes_nothing_the_second_time(app, db):
     assert "0 created, 0 updated" in second.output
 
 
-def test_demo_covers_every_code_and_is_flagged(demo_app):
+def test_demo_covers_every_code_and_is_flagged(demo_app, demo_db):
     from community import taxonomy
     from community.models import Initiative, MeetingPlace, Organisation
     initiatives = db.session.scalars(select(Initiative)).all()
@@ -44,7 +44,7 @@ def test_demo_covers_every_code_and_is_flagged(demo_app):
     assert all(p.area_code("district") for p in places)  # every place lies in a wijk
 
 
-def test_demo_is_deliberately_uneven(demo_app):
+def test_demo_is_deliberately_uneven(demo_app, demo_db):
     from community.models import Initiative
     per_district: dict[str, list] = {}
     for init in db.session.scalars(select(Initiative).where(Initiative.status == "active")):
@@ -62,7 +62,7 @@ def test_demo_is_deliberately_uneven(demo_app):
     assert not [i for i in per_district["44021W14"] if "elderly" in i.target_groups]
 
 
-def test_indicator_import_long_and_wide(demo_app, tmp_path):
+def test_indicator_import_long_and_wide(demo_app, demo_db, tmp_path):
     from community.models import Area, IndicatorValue
     app = demo_app
     wide = tmp_path / "wide.csv"
@@ -86,7 +86,7 @@ def test_indicator_import_long_and_wide(demo_app, tmp_path):
     ("indicator,year,value\npopulation,2022,5\n", "missing required column 'area code'"),
     ("area_code,indicator,year,value\n44021W01,population,2022,5,9\n", "5 fields where the header has 4"),
 ])
-def test_indicator_import_refuses_bad_input(demo_app, tmp_path, content, expected):
+def test_indicator_import_refuses_bad_input(demo_app, demo_db, tmp_path, content, expected):
     app = demo_app
     path = tmp_path / "bad.csv"
     path.write_text(content, encoding="utf-8")

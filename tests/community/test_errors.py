@@ -91,18 +91,11 @@ def test_good_parameters_still_answer_a_json_page(client):
 
 
 def test_problem_details_are_translated(client):
-    from flask import g
-
-    def get(*args, **kwargs):
-        # The app fixture holds one application context, so Babel's per-request locale (kept on g)
-        # would outlive the request; a real request has a context of its own.
-        g.pop("_flask_babel", None)
-        return client.get(*args, **kwargs)
-    nl = _problem(get("/api/nothing", headers={"Accept-Language": "nl"}), 404)
-    fr = _problem(get("/api/nothing?lang=fr"), 404)
-    en = _problem(get("/api/nothing?lang=en"), 404)
+    nl = _problem(client.get("/api/nothing", headers={"Accept-Language": "nl"}), 404)
+    fr = _problem(client.get("/api/nothing?lang=fr"), 404)
+    en = _problem(client.get("/api/nothing?lang=en"), 404)
     assert nl["detail"] == "Op dit adres staat niets."
-    body = _problem(get("/api/hsds/services?page=x&lang=fr"), 400)
+    body = _problem(client.get("/api/hsds/services?page=x&lang=fr"), 400)
     assert body["errors"][0]["detail"] == "page doit être un nombre entier à partir de 1."
     assert len({nl["detail"], fr["detail"], en["detail"]}) == 3
     assert nl["title"] == fr["title"] == "Not Found"  # RFC 9457: the status phrase for about:blank

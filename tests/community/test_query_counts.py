@@ -63,7 +63,7 @@ def _plan_once(client, title: str) -> tuple[int, int]:
     return len(page_queries), len(post_queries)
 
 
-def test_planning_costs_the_same_queries_with_80_and_with_5000_more_listings(demo_app, tmp_path):
+def test_planning_costs_the_same_queries_with_80_and_with_5000_more_listings(demo_app, demo_db, tmp_path):
     client = fresh_request_client(demo_app)
     assert post(client, "/login", {"email": "worker@demo.buurtkracht.example",
                                    "password": DEMO_PASSWORD}).status_code == 302

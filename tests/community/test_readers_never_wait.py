@@ -32,13 +32,13 @@ def writer_holding_the_lock(demo_app):
 
 
 @pytest.mark.parametrize("path", READ_PAGES)
-def test_read_pages_answer_while_a_writer_holds_the_database(demo_app, writer_holding_the_lock, path):
+def test_read_pages_answer_while_a_writer_holds_the_database(demo_app, demo_db, writer_holding_the_lock, path):
     db.session.remove()
     response = demo_app.test_client().get(path)
     assert response.status_code == 200, (path, response.status_code, response.get_data(as_text=True)[:300])
 
 
-def test_reads_begin_deferred_and_writes_begin_immediate(demo_app):
+def test_reads_begin_deferred_and_writes_begin_immediate(demo_app, demo_db):
     """Writers keep taking the lock up front: a deferred writer would fail at once with
     SQLITE_BUSY_SNAPSHOT on a concurrent commit instead of waiting its turn."""
     if db.engine.dialect.name != "sqlite":

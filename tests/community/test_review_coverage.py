@@ -51,12 +51,9 @@ def build_town(db, *, groups=("elderly",), tie_type="bonding", d1_name="Westwijk
 
 
 def login(client, user):
-    from flask import g
     with client.session_transaction() as s:
         s["_user_id"] = user.session_token
         s["_fresh"] = True
-    # Requests in tests share the fixture's app context, and with it Flask-Login's user cached in g.
-    g.pop("_login_user", None)
 
 
 def make_user(db, role, email):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 
-def test_demo_story_in_the_review(demo_app):
+def test_demo_story_in_the_review(demo_app, demo_db):
     from flask import current_app
     from community.services.coverage import cache, parameters
     with current_app.test_request_context("/?lang=en"):

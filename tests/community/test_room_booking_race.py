@@ -56,7 +56,7 @@ def _book_at_once(app, user_id, place_id, room_id, day: date) -> list[str]:
     return outcomes
 
 
-def test_simultaneous_bookings_of_one_room_store_one(demo_app):
+def test_simultaneous_bookings_of_one_room_store_one(demo_app, demo_db):
     coordinator = db.session.scalar(select(User).where(User.role == "coordinator"))
     room = db.session.scalar(select(Room).order_by(Room.name))
     user_id, place_id, room_id = coordinator.id, room.place_id, room.id

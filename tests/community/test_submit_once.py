@@ -39,7 +39,7 @@ def _titled(title: str) -> int:
     return db.session.scalar(select(func.count()).select_from(Activity).where(Activity.title == title))
 
 
-def test_the_same_plan_posted_twice_is_stored_once(demo_app):
+def test_the_same_plan_posted_twice_is_stored_once(demo_app, demo_db):
     client = _worker(demo_app)
     data = _plan_form(client)
     first = client.post("/work/activities/new", data=data)
@@ -55,7 +55,7 @@ def test_the_same_plan_posted_twice_is_stored_once(demo_app):
     assert _titled("Soep op woensdag") == 2
 
 
-def test_two_simultaneous_posts_of_one_form_store_one(demo_app, monkeypatch):
+def test_two_simultaneous_posts_of_one_form_store_one(demo_app, demo_db, monkeypatch):
     """The second post checked for the key before the first committed: the key's primary key
     refuses its insert, and it answers with the first post's page."""
     from community.work import helpers
@@ -82,7 +82,7 @@ def _done_form(client, activity_id) -> dict:
             "target_groups_reached": ["elderly"], "reflection": "Goed verlopen."}
 
 
-def test_logging_twice_writes_one_audit_entry(demo_app):
+def test_logging_twice_writes_one_audit_entry(demo_app, demo_db):
     client = _worker(demo_app)
     location = client.post("/work/activities/new", data=_plan_form(client) | {"day": "2020-07-08"}).headers["Location"]
     activity_id = uuid.UUID(location.rstrip("/").rsplit("/", 1)[1])
@@ -103,7 +103,7 @@ def test_logging_twice_writes_one_audit_entry(demo_app):
         AuditEntry.entity_id == activity_id, AuditEntry.action == "done")) == 2
 
 
-def test_a_tampered_key_is_no_error(demo_app):
+def test_a_tampered_key_is_no_error(demo_app, demo_db):
     client = _worker(demo_app)
     data = _plan_form(client) | {"submission_key": "<script>", "title": "Zonder sleutel"}
     assert client.post("/work/activities/new", data=data).status_code == 302

@@ -263,8 +263,6 @@ def test_feed_stops_when_the_worker_loses_the_district_or_is_disabled(app, db, w
     assert app.test_client().get(url).status_code == 200
     world.users["worker_in"].areas = [UserArea(area_id=world.d2.id)]
     db.session.commit()
-    from flask import g
-    g.pop("_user_area_ids", None)
     assert app.test_client().get(url).status_code == 404
     assert app.test_client().get("/work/calendar/not-a-token.ics").status_code == 404
 

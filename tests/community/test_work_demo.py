@@ -19,7 +19,7 @@ def _snapshot(db):
             db.session.scalar(select(func.count()).select_from(OutdatedReport)))
 
 
-def test_demo_workspace_is_deterministic_idempotent_and_uneven(demo_app):
+def test_demo_workspace_is_deterministic_idempotent_and_uneven(demo_app, demo_db):
     from community.demo import load_demo
     from community.demo.activities import DEMO_PASSWORD, load_demo_workspace
     from community.extensions import db

@@ -109,24 +109,9 @@ def text_of(response) -> str:
 
 
 def fresh_request_client(app):
-    """A test client whose requests start with an empty flask.g, as real requests do.
-
-    The app fixture keeps one app context open for the whole test and Flask reuses it for test
-    requests, so without this Flask-Login's per-request user cache (g._login_user) would carry
-    a logged-in user over into the next request and hide a logout (and Flask-WTF would hand out
-    the previous client's CSRF token).
-    """
-    from flask import g
-    from flask.testing import FlaskClient
-
-    class FreshGClient(FlaskClient):
-        def open(self, *args, **kwargs):
-            for name in list(vars(g)):  # the login cache, the CSRF token, our memos
-                g.pop(name, None)
-            return super().open(*args, **kwargs)
-
-    client = FreshGClient(app, app.response_class, use_cookies=True)
-    # The assertions read the English messages (the msgids); Dutch is the default otherwise.
+    """A test client that reads the English messages (the msgids); Dutch is the default otherwise.
+    Each of its requests runs in an application context of its own (tests/support.py)."""
+    client = app.test_client()
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
     return client
 
