@@ -5,7 +5,7 @@
 
 Options: --repeat N (timed calls per method, default 5), --decay none|gaussian,
 --skip-access, --profile (per-phase timing of ours, plus cProfile top 12).
-"ours, 1 thread" is the same call with geo.accessibility.MAX_THREADS = 1.
+"ours, 1 thread" is the same call with geo.pairs.MAX_THREADS = 1.
 
 Each method runs in its own fresh subprocess, so peak memory is not shared:
 the child loads the inputs, builds the GeoDataFrames (EPSG:4326, as the
@@ -190,11 +190,11 @@ def _decay(name: str):
 
 
 def run_ours(demand, supply, decay):
-    from geo import accessibility
+    from geo import pairs
     from geo.accessibility import two_step_fca
 
     if os.environ.get("BENCH_THREADS"):
-        accessibility.MAX_THREADS = int(os.environ["BENCH_THREADS"])
+        pairs.MAX_THREADS = int(os.environ["BENCH_THREADS"])
 
     def call():
         return two_step_fca(demand, supply, max_distance=MAX_DISTANCE, decay=decay).to_numpy()
@@ -287,9 +287,10 @@ def child(method: str, data: Path, out: Path, repeat: int, decay_name: str) -> N
 def profile(data: Path, decay_name: str) -> None:
     sys.path.insert(0, str(ROOT))
     from geo import accessibility as acc
+    from geo import pairs
 
     if os.environ.get("BENCH_THREADS"):
-        acc.MAX_THREADS = int(os.environ["BENCH_THREADS"])
+        pairs.MAX_THREADS = int(os.environ["BENCH_THREADS"])
     demand, supply = _frames(data)
     decay = _decay(decay_name)
     acc.two_step_fca(demand, supply, max_distance=MAX_DISTANCE, decay=decay)  # warm-up

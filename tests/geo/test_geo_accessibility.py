@@ -16,6 +16,7 @@ from pyproj import Transformer
 from scipy.spatial import cKDTree
 
 from geo import accessibility as acc
+from geo import pairs
 from geo.accessibility import (
     cumulative_opportunities,
     gaussian,
@@ -253,8 +254,8 @@ def test_threaded_path_gives_the_same_result(monkeypatch):
     supply = points(rng.uniform(0, 5000, (200, 2)) + 100_000, crs=L72, capacity=rng.integers(1, 6, 200))
     demand_wgs84 = demand.to_crs("EPSG:4326")
     single = two_step_fca(demand_wgs84, supply, max_distance=500, decay=gaussian(500))
-    monkeypatch.setattr(acc, "_THREAD_MIN_POINTS", 1)
-    monkeypatch.setattr(acc, "_CHUNK", 257)
+    monkeypatch.setattr(pairs, "_THREAD_MIN_POINTS", 1)  # the pair search lives in geo.pairs
+    monkeypatch.setattr(pairs, "_CHUNK", 257)
     threaded = two_step_fca(demand_wgs84, supply, max_distance=500, decay=gaussian(500))
     np.testing.assert_array_equal(threaded.to_numpy(), single.to_numpy())
 
