@@ -65,10 +65,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     @login_manager.user_loader
     def load_user(token: str):
-        from sqlalchemy import select
-        from .models import User
-        return db.session.scalar(select(User).where(User.session_token == token,
-                                                    User.is_enabled.is_(True)))
+        from .services.sessions import user_for
+        return user_for(token)
 
     app.register_blueprint(public_bp)
     from .api.routes import bp as api_bp

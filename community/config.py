@@ -83,6 +83,9 @@ def from_environment(instance_path: str) -> dict:
         "SESSION_COOKIE_SECURE": _bool(os.environ.get("SESSION_COOKIE_SECURE")),
         # Strict-Transport-Security max-age when cookies are HTTPS-only (0: no header).
         "BUURTKRACHT_HSTS_SECONDS": int(os.environ.get("BUURTKRACHT_HSTS_SECONDS", 31_536_000)),
+        # Sessions end after this long without use, and this long after the login.
+        "BUURTKRACHT_SESSION_IDLE_MINUTES": int(os.environ.get("BUURTKRACHT_SESSION_IDLE_MINUTES", 120)),
+        "BUURTKRACHT_SESSION_MAX_HOURS": int(os.environ.get("BUURTKRACHT_SESSION_MAX_HOURS", 12)),
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,

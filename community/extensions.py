@@ -82,6 +82,16 @@ def reading_only():
         _READ_ONLY.reset(token)
 
 
+@contextmanager
+def writing():
+    """Inside a read-only request, a short transaction of its own that writes (BEGIN IMMEDIATE)."""
+    token = _READ_ONLY.set(False)
+    try:
+        yield
+    finally:
+        _READ_ONLY.reset(token)
+
+
 def begin_read_only():
     """Mark the rest of this context (a GET request) as reading only; returns the reset token."""
     return _READ_ONLY.set(True)

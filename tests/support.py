@@ -171,3 +171,13 @@ def make_app(backend, tmp_path, demo: bool = False, **config):
     app = create_app(settings)
     app.test_client_class = request_client_class()
     return app, url
+
+
+def session_token(user) -> str:
+    """A live server-side session for `user`, as logging in makes one (committed); its token for
+    the session cookie's `_user_id`. Needs an application context."""
+    from community.extensions import db
+    from community.services import sessions
+    token = sessions.start(user)
+    db.session.commit()
+    return token

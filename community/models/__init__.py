@@ -5,11 +5,11 @@ from .listing import (InitiativeAtPlace, Initiative, InitiativeTerm, MeetingPlac
                       PlaceArea, Room, Schedule)
 from .review import AuditEntry, ChangeRequest, OutdatedReport
 from .submission import FormSubmission
-from .user import User, UserArea
+from .user import LoginThrottle, User, UserArea, UserSession
 
 __all__ = [
     "Activity", "ActivityPartner", "ActivityTerm", "AddressPoint", "Area", "AuditEntry",
     "ChangeRequest", "FeedToken", "FormSubmission", "IndicatorValue", "Initiative", "InitiativeAtPlace",
     "InitiativeTerm", "MeetingPlace", "Organisation", "OutdatedReport", "PlaceArea", "Room",
-    "Schedule", "User", "UserArea",
+    "Schedule", "User", "UserArea", "UserSession", "LoginThrottle",
 ]

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -41,7 +41,9 @@ class User(UserMixin, db.Model):
                                                    lazy="selectin")
 
     def get_id(self) -> str:
-        return self.session_token
+        """What the session cookie holds: the token of this login's server-side session
+        (services/sessions.py sets it at login and when the session is loaded)."""
+        return getattr(self, "_session_token", None) or ""
 
     @property
     def is_active(self) -> bool:
@@ -62,3 +64,26 @@ class UserArea(db.Model):
 
     user: Mapped[User] = relationship(back_populates="areas")
     area = relationship("Area", lazy="joined")
+
+
+class UserSession(db.Model):
+    """One login on one device: expires when idle or too old, ends at logout or 'log out everywhere'.
+
+    Only a hash of the token (which the signed session cookie holds) is stored."""
+
+    __tablename__ = "user_session"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    browser: Mapped[str] = mapped_column(String(80), default="")  # "Firefox on Android", for the list
+
+
+class LoginThrottle(db.Model):
+    """Log-in attempts per key (account, address, or both) in the current window, counted by one
+    atomic upsert in the database every worker shares."""
+
+    __tablename__ = "login_throttle"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of kind + identifier
+    window_started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)

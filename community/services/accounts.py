@@ -13,16 +13,15 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_babel import gettext as _
-from limits import parse
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..errors import Invalid, NotFound, TooManyRequests
-from ..extensions import db, limiter
+from ..errors import Invalid, NotFound
+from ..extensions import db
 from ..models import Area, Organisation, User, UserArea
 from ..models.types import utcnow
-from ..models.user import ROLES, new_session_token
-from . import audit
+from ..models.user import ROLES
+from . import audit, sessions
 from .permissions import can_manage_user, organisation_scope_of_user, refuse, require
 
 MIN_PASSWORD_LENGTH = 10
@@ -32,8 +31,7 @@ RESET_VALID_FOR = timedelta(hours=48)
 _DUMMY_HASH = generate_password_hash("not a real password", method="scrypt")
 
 
-class Throttled(TooManyRequests):
-    """Too many failed log-in attempts for this account or from this address (429)."""
+Throttled = sessions.Throttled  # raised by authenticate; the rules are in services/sessions.py
 
 
 def hash_password(password: str) -> str:
@@ -85,10 +83,6 @@ def safe_next(target: str | None, default: str = "/work/") -> str:
     if parts.scheme or parts.netloc:
         return default
     return target
-
-
-DEFAULT_LIMITS = {"BUURTKRACHT_LOGIN_LIMIT_ACCOUNT": "5 per 15 minutes",
-                  "BUURTKRACHT_LOGIN_LIMIT_ADDRESS": "30 per 15 minutes"}
 
 
 def setting(name: str, default=None):
@@ -186,7 +180,7 @@ def update_user(actor, user: User, *, role: str, area_codes, organisation_id, is
     user.areas = [ua for ua in user.areas if ua.area_id in wanted] + [
         UserArea(area_id=i) for i in wanted - user.area_ids]
     if user.is_enabled and not is_enabled:
-        user.session_token = new_session_token()  # a disabled user is logged out everywhere
+        sessions.end_all(user)  # a disabled user is logged out everywhere (user_for checks too)
     user.is_enabled = is_enabled
     if not can_manage_user(actor, user, organisation_scope_of_user(user)):
         raise Invalid({"areas": _("You can only give areas within your own areas.")})
@@ -201,39 +195,26 @@ def update_user(actor, user: User, *, role: str, area_codes, organisation_id, is
 
 # ------------------------------------------------------------------ logging in
 
-def _limit(name: str):
-    return parse(setting(name, DEFAULT_LIMITS[name]))
+def authenticate(email: str, password: str, address: str, *, known_device: bool = False) -> User | None:
+    """The user for these credentials, or None. Raises Throttled after too many attempts.
 
-
-def _throttle_keys(email: str, address: str):
-    return [(_limit("BUURTKRACHT_LOGIN_LIMIT_ACCOUNT"), "login-account", email),
-            (_limit("BUURTKRACHT_LOGIN_LIMIT_ADDRESS"), "login-address", address or "unknown")]
-
-
-def authenticate(email: str, password: str, address: str) -> User | None:
-    """The user for these credentials, or None. Raises Throttled after too many failures.
-
-    Only failures count, per account and per address, in the rate limiter's storage (Redis in
-    production, so every worker process sees the same counts).
+    The attempt is counted before the password is checked (services/sessions.py); the caller
+    commits in every case, so the counts outlive a failed attempt.
     """
     email = normalise_email(email)
-    keys = _throttle_keys(email, address)
-    strategy = limiter.limiter
-    if not all(strategy.test(limit, *identifiers) for limit, *identifiers in keys):
-        raise Throttled()
+    sessions.count_attempt(email, address or "unknown", known_device)
     user = db.session.scalar(select(User).where(func.lower(User.email) == email))
     valid = check_password_hash(user.password_hash if user else _DUMMY_HASH, password or "")
     if user is None or not valid or not user.is_enabled:
-        for limit, *identifiers in keys:
-            strategy.hit(limit, *identifiers)
         return None
+    sessions.succeeded(email, address or "unknown", known_device)
     user.last_login_at = utcnow()
     return user
 
 
 def end_sessions(user: User) -> None:
-    """Every copy of the user's session cookie stops working (logout, password change)."""
-    user.session_token = new_session_token()
+    """Log out everywhere: every session of the user ends (password change, disabled account)."""
+    sessions.end_all(user)
 
 
 def change_password(user: User, current: str, new: str) -> None:

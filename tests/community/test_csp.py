@@ -67,9 +67,11 @@ def test_review_page_has_no_inline_script(demo_app, demo_db):
     from sqlalchemy import select
     from community.models import User
     coordinator = demo_db.session.scalars(select(User).where(User.email == "coordinator@demo.buurtkracht.example")).one()
+    from tests.support import session_token
+    token = session_token(coordinator)
     client = demo_app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"] = coordinator.session_token
+        session["_user_id"] = token
         session["_fresh"] = True
     response = client.get("/review/")
     assert response.status_code == 200

@@ -11,6 +11,7 @@ import pytest
 
 from tests import factories
 from tests.community.importing import output, run_cli
+from tests.support import session_token
 
 # Westwijk (D1) and Oostwijk (D2) are 0.02 degrees (about 1.4 km) wide and 2.2 km high; Geenwijk (D3)
 # has no figures at all. Westwijk is split in two sectors. One meeting place sits in the middle of
@@ -51,8 +52,9 @@ def build_town(db, *, groups=("elderly",), tie_type="bonding", d1_name="Westwijk
 
 
 def login(client, user):
+    token = session_token(user)
     with client.session_transaction() as s:
-        s["_user_id"] = user.session_token
+        s["_user_id"] = token
         s["_fresh"] = True
 
 

@@ -12,7 +12,7 @@ import pytest
 from tests.community.matrix import (ACCOUNT, ACTIVITY, IN, LISTING, MANAGERS, OUT, PAGE, PROPOSAL, ROLES, STAFF,
                                     WORKERS, route_id)
 from tests.community.workspace import two_districts
-from tests.support import make_app
+from tests.support import make_app, session_token
 
 # (path, roles that may read it, how it refuses the others)
 READS = [
@@ -60,7 +60,7 @@ def shared_world(backend, tmp_path_factory):
         w = two_districts()
         ids = {"a1": w.a1.id, "a2": w.a2.id, "i1": w.i1.id, "o1": w.o1.id, "p1": w.p1.id, "cr1": w.cr1.id,
                "worker_in": w.users["worker_in"].id, "admin": w.users["admin"].id}
-        tokens = {role: user.session_token for role, user in w.users.items()}
+        tokens = {role: session_token(user) for role, user in w.users.items()}
         db.session.remove()
     yield app, ids, tokens
     with app.app_context():

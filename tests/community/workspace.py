@@ -10,6 +10,7 @@ import pytest
 
 from tests import factories
 from tests.factories import PASSWORD, local  # noqa: F401  (tests import them from here)
+from tests.support import session_token
 
 @dataclass
 class World:
@@ -99,7 +100,7 @@ def log_in(client, user) -> None:
 def as_user(client, user) -> None:
     """Skip the slow password check: put the user's session token in the session, as login does."""
     with client.session_transaction() as session:
-        session["_user_id"] = user.session_token
+        session["_user_id"] = session_token(user)
         session["_fresh"] = True
 
 
