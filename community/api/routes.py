@@ -13,7 +13,7 @@ from ..errors import BadRequest, NotFound
 from ..services import hsds
 
 bp = Blueprint("api", __name__, url_prefix="/api/hsds")
-MAX_PER_PAGE = 500
+MAX_PER_PAGE = hsds.MAX_PER_PAGE
 
 
 @bp.get("/")

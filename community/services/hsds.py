@@ -7,10 +7,9 @@ with taxonomy terms from community.taxonomy ("buurtkracht" taxonomy).
 """
 from __future__ import annotations
 
-import math
 import uuid
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from .. import taxonomy
@@ -141,15 +140,17 @@ def _services_query():
                      selectinload(Initiative.organisation)))
 
 
+MAX_PER_PAGE = 500
+
+
 def services_page(page: int = 1, per_page: int = 50) -> dict:
     """An HSDS API `Page` of services (openapi.json), each a compiled `service_list`-shaped item."""
-    total = db.session.scalar(select(func.count()).select_from(_services_query().subquery()))
-    pages = max(1, math.ceil(total / per_page))
-    items = db.session.scalars(_services_query().order_by(Initiative.name, Initiative.id)
-                               .offset((page - 1) * per_page).limit(per_page)).all()
-    return {"total_items": total, "total_pages": pages, "page_number": page, "size": len(items),
-            "first_page": page == 1, "last_page": page >= pages, "empty": not items,
-            "contents": [service(i) for i in items]}
+    found = db.paginate(_services_query().order_by(Initiative.name, Initiative.id), page=page,
+                        per_page=per_page, max_per_page=MAX_PER_PAGE, error_out=False)
+    pages = max(1, found.pages)  # HSDS counts an empty result as one (empty) page
+    return {"total_items": found.total, "total_pages": pages, "page_number": page, "size": len(found.items),
+            "first_page": page == 1, "last_page": page >= pages, "empty": not found.items,
+            "contents": [service(i) for i in found.items]}
 
 
 def service_by_id(service_id: uuid.UUID) -> dict | None:
