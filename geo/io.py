@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import io as _io
-import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import pyogrio
 import pyogrio.errors
 import shapely
@@ -18,27 +15,13 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError as _ProjCRSError
 from shapely.geometry import MultiPolygon, Polygon
 
-from .crs import (
-    WGS84,
-    check_wgs84_points,
-    crs_label,
-    fmt_number,
-    guess_point_crs,
-    in_belgium,
-    normalize_crs,
-)
+from .crs import WGS84, crs_label, fmt_number, guess_point_crs, in_belgium, normalize_crs
+from .csv_points import CSV_SUFFIXES, read_points_csv
 from .errors import GeoInputError
+from .reading import ask_crs, not_vector, numbers_text
 
-LAT_NAMES = ("lat", "latitude", "breedtegraad")
-LON_NAMES = ("lon", "lng", "longitude", "lengtegraad")
-X_NAMES = ("x", "x_lambert")
-Y_NAMES = ("y", "y_lambert")
-CSV_SUFFIXES = {".csv", ".tsv", ".txt"}
 # Files inside a .zip that GDAL can read as one dataset.
 _ZIP_VECTOR_SUFFIXES = {".shp", ".geojson", ".json", ".gpkg"}
-# How many row/feature numbers or problems to show before summarising.
-_SHOW = 5
-_MAX_PROBLEMS = 20
 
 _OGR_ERRORS = tuple(
     getattr(pyogrio.errors, name)
@@ -52,11 +35,6 @@ _OGR_ERRORS = tuple(
         "UnsupportedGeometryTypeError",
     )
     if hasattr(pyogrio.errors, name)
-)
-
-_CRS_HELP = (
-    "Pass the CRS explicitly, e.g. --crs EPSG:31370 (Belgian Lambert 72), "
-    "--crs EPSG:3812 (Belgian Lambert 2008) or --crs EPSG:4326 (longitude/latitude degrees)."
 )
 
 
@@ -100,7 +78,7 @@ def read_vector(
 
     notes: list[str] = []
     if p.suffix.lower() in CSV_SUFFIXES or x_field or y_field:
-        frame, numbers, word, dropped = _read_csv(p, name, given_crs, x_field, y_field, notes)
+        frame, numbers, word, dropped = read_points_csv(p, name, given_crs, x_field, y_field, notes)
         source_crs = normalize_crs(frame.crs)
         repaired = 0
     else:
@@ -136,25 +114,6 @@ def _parse_crs(crs) -> str:
         ) from None
 
 
-def _numbers_text(word: str, numbers) -> str:
-    numbers = list(numbers)
-    shown = ", ".join(str(n) for n in numbers[:_SHOW])
-    more = ", ..." if len(numbers) > _SHOW else ""
-    return f"{word}{'s' if len(numbers) > 1 else ''} {shown}{more}"
-
-
-def _not_vector(name: str, detail: str = "", paths: tuple[str, ...] = ()) -> GeoInputError:
-    text = f"{name} is not a vector file GeoJSON/GeoPackage/Shapefile/CSV readers could read"
-    if detail:
-        # GDAL's own words help a technical user; keep them short, drop its
-        # driver-prefix advice, and show the file name instead of server paths.
-        detail = detail.splitlines()[0].split("; It might help")[0]
-        for path in sorted(paths, key=len, reverse=True):
-            detail = detail.replace(path, name)
-        text += f" ({detail[:200]})"
-    return GeoInputError(text)
-
-
 # --- GDAL formats -----------------------------------------------------------
 
 
@@ -163,7 +122,7 @@ def _read_ogr(p: Path, name: str, layer: str | None, notes: list[str]):
     try:
         layers = pyogrio.list_layers(target)
     except _OGR_ERRORS as exc:
-        raise _not_vector(name, str(exc), (target, str(p), str(p.resolve()))) from None
+        raise not_vector(name, str(exc), (target, str(p), str(p.resolve()))) from None
     if len(layers) == 0:
         raise GeoInputError(f"{name} contains no layers")
     names = [str(n) for n, _ in layers]
@@ -185,7 +144,7 @@ def _read_ogr(p: Path, name: str, layer: str | None, notes: list[str]):
             raise GeoInputError(f"{name} contains no features")
         frame = pyogrio.read_dataframe(target, layer=layer)
     except _OGR_ERRORS as exc:
-        raise _not_vector(name, str(exc), (target, str(p), str(p.resolve()))) from None
+        raise not_vector(name, str(exc), (target, str(p), str(p.resolve()))) from None
     if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame:
         raise GeoInputError(f"{name} (layer '{layer}') has no geometry column")
     if len(frame) == 0:
@@ -215,7 +174,7 @@ def _ogr_target(p: Path, name: str, layer: str | None) -> tuple[str, str | None]
                 if not m.endswith("/") and not m.startswith("__MACOSX/")
             ]
     except zipfile.BadZipFile:
-        raise _not_vector(name, "not a valid zip archive") from None
+        raise not_vector(name, "not a valid zip archive") from None
     lower = {m.lower() for m in members}
     candidates = [m for m in members if Path(m).suffix.lower() in _ZIP_VECTOR_SUFFIXES]
     if not candidates:
@@ -261,7 +220,7 @@ def _clean_geometries(frame, numbers, name, word, notes):
     missing = np.asarray(geoms.isna() | geoms.is_empty)
     dropped = int(missing.sum())
     if dropped:
-        notes.append(f"dropped {dropped} {word}(s) without geometry ({_numbers_text(word, numbers[missing])})")
+        notes.append(f"dropped {dropped} {word}(s) without geometry ({numbers_text(word, numbers[missing])})")
         frame = frame.loc[~missing]
         numbers = numbers[~missing]
     if len(frame) == 0:
@@ -288,11 +247,11 @@ def _clean_geometries(frame, numbers, name, word, notes):
                 fixed = MultiPolygon(parts) if parts else None
             arr[i] = fixed
             emptied[i] = fixed is None or fixed.is_empty
-        notes.append(f"repaired {repaired} invalid geometr{'ies' if repaired > 1 else 'y'} ({_numbers_text(word, numbers[invalid])})")
+        notes.append(f"repaired {repaired} invalid geometr{'ies' if repaired > 1 else 'y'} ({numbers_text(word, numbers[invalid])})")
         if emptied.any():
             notes.append(
                 f"dropped {int(emptied.sum())} {word}(s) that had no area left after repair "
-                f"({_numbers_text(word, numbers[emptied])})"
+                f"({numbers_text(word, numbers[emptied])})"
             )
             dropped += int(emptied.sum())
         frame = frame.copy()
@@ -317,7 +276,7 @@ def _resolve_crs(frame, given_crs, name, driver, notes) -> str:
         return given_crs
     if frame.crs is None:
         raise GeoInputError(
-            _ask_crs(name, bounds, "has no coordinate reference system (no .prj file or CRS definition)")
+            ask_crs(name, bounds, "has no coordinate reference system (no .prj file or CRS definition)")
         )
     declared = normalize_crs(frame.crs)
     minx, miny, maxx, maxy = bounds
@@ -336,17 +295,8 @@ def _resolve_crs(frame, given_crs, name, driver, notes) -> str:
             )
         else:
             reason = f"declares {declared} (degrees), but its {span}, which cannot be degrees"
-        raise GeoInputError(_ask_crs(name, bounds, reason))
+        raise GeoInputError(ask_crs(name, bounds, reason))
     return declared
-
-
-def _ask_crs(name: str, bounds, reason: str) -> str:
-    text = f"{name} {reason}. {_CRS_HELP}"
-    if np.all(np.isfinite(bounds)):
-        guess = guess_point_crs(bounds[[0, 2]], bounds[[1, 3]])
-        if guess is not None:
-            text += f" The coordinates look like {crs_label(guess)}, so --crs {guess} is likely right."
-    return text
 
 
 def _check_in_belgium(frame, numbers, name, word, source_crs, source_bounds) -> None:
@@ -358,7 +308,7 @@ def _check_in_belgium(frame, numbers, name, word, source_crs, source_bounds) -> 
     converted = f" after conversion from {source_crs} to EPSG:4326" if source_crs != WGS84 else ""
     text = (
         f"{name}: {out.size} of {len(frame)} {word}s lie{'s' if out.size == 1 else ''} outside "
-        f"Belgium{converted} ({_numbers_text(word, numbers[out])})."
+        f"Belgium{converted} ({numbers_text(word, numbers[out])})."
     )
     if np.all(np.isfinite(source_bounds)):
         minx, miny, maxx, maxy = source_bounds
@@ -368,143 +318,3 @@ def _check_in_belgium(frame, numbers, name, word, source_crs, source_bounds) -> 
         elif source_crs == WGS84 and guess_point_crs([miny, maxy], [minx, maxx]) == WGS84:
             text += " Latitude and longitude look swapped (GeoJSON and Shapefile put longitude first)."
     raise GeoInputError(text)
-
-
-# --- CSV --------------------------------------------------------------------
-
-
-def _read_csv(p: Path, name, given_crs, x_field, y_field, notes):
-    raw = p.read_bytes()
-    if b"\x00" in raw[:4096]:
-        raise _not_vector(name, "binary content")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        # Excel on Windows still saves "CSV" in Windows-1252.
-        text = raw.decode("cp1252", errors="replace")
-        notes.append(f"{name} is not UTF-8; read it as Windows-1252")
-    first = text.split("\n", 1)[0]
-    # Belgian Excel writes ";" between fields (the comma is the decimal sign).
-    sep = max((",", ";", "\t"), key=first.count)
-    try:
-        df = pd.read_csv(
-            _io.StringIO(text),
-            sep=sep,
-            dtype=str,
-            keep_default_na=False,
-            na_values=[""],
-            skipinitialspace=True,
-        )
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise GeoInputError(f"{name} could not be read as CSV: {str(exc).strip()}") from None
-    if len(df) == 0:
-        raise GeoInputError(f"{name} has a header but no data rows")
-    # Spreadsheet row numbers: the header is row 1.
-    rows = np.arange(2, len(df) + 2)
-
-    xcol, ycol, degrees = _coordinate_columns(df, name, x_field, y_field)
-    if degrees:
-        source_crs = given_crs or WGS84
-    elif given_crs is None:
-        raise GeoInputError(
-            _ask_crs(
-                name,
-                _csv_bounds(df, xcol, ycol),
-                f"has x/y columns ({xcol}, {ycol}) but no coordinate reference system was given",
-            )
-        )
-    else:
-        source_crs = given_crs
-
-    x, xbad = _numbers(df[xcol])
-    y, ybad = _numbers(df[ycol])
-    problems: list[str] = []
-    xempty, yempty = df[xcol].isna().to_numpy(), df[ycol].isna().to_numpy()
-    for i in np.flatnonzero(xbad | ybad | (xempty ^ yempty)):
-        for col, bad, empty in ((ycol, ybad, yempty), (xcol, xbad, xempty)):
-            if bad[i]:
-                problems.append(f"{name}, row {rows[i]}: {col} '{df[col].iat[i]}' is not a number")
-            elif empty[i]:
-                problems.append(f"{name}, row {rows[i]}: {col} is empty")
-    if problems:
-        raise GeoInputError(_cap(problems, name))
-
-    # Rows with neither coordinate are blank lines or notes, not points.
-    blank = xempty & yempty
-    dropped = int(blank.sum())
-    if dropped:
-        notes.append(f"dropped {dropped} row(s) without coordinates ({_numbers_text('row', rows[blank])})")
-        df, x, y, rows = df.loc[~blank], x[~blank], y[~blank], rows[~blank]
-        if len(df) == 0:
-            raise GeoInputError(f"{name} has no rows with coordinates")
-
-    if source_crs == WGS84:
-        problems = check_wgs84_points(x, y, row_numbers=rows, source=name, limit=_MAX_PROBLEMS)
-        if problems:
-            raise GeoInputError(problems)
-
-    # The coordinate columns become numbers; every other column stays text,
-    # so codes like "44021A00-", postcodes and "7A" survive unchanged.
-    df = df.copy()
-    df[xcol] = x
-    df[ycol] = y
-    frame = gpd.GeoDataFrame(
-        df.reset_index(drop=True),
-        geometry=gpd.points_from_xy(x, y),
-        crs=source_crs,
-    )
-    return frame, rows, "row", dropped
-
-
-def _coordinate_columns(df, name, x_field, y_field) -> tuple[str, str, bool]:
-    """(x column, y column, are they lon/lat degrees by name)."""
-    if x_field or y_field:
-        if not (x_field and y_field):
-            raise GeoInputError("give both x_field and y_field, or neither")
-        for col in (x_field, y_field):
-            if col not in df.columns:
-                raise GeoInputError(f"{name} has no column '{col}' (it has: {', '.join(map(str, df.columns))})")
-        degrees = x_field.strip().lower() in LON_NAMES and y_field.strip().lower() in LAT_NAMES
-        return x_field, y_field, degrees
-    by_name = {str(c).strip().lower(): c for c in df.columns}
-
-    def find(names):
-        return next((by_name[n] for n in names if n in by_name), None)
-
-    lat, lon = find(LAT_NAMES), find(LON_NAMES)
-    if lat is not None and lon is not None:
-        return lon, lat, True
-    x, y = find(X_NAMES), find(Y_NAMES)
-    if x is not None and y is not None:
-        return x, y, False
-    raise GeoInputError(
-        f"{name} has no coordinate columns. A CSV needs latitude and longitude "
-        f"({'/'.join(LAT_NAMES)} and {'/'.join(LON_NAMES)}) or x and y "
-        f"({'/'.join(X_NAMES)} and {'/'.join(Y_NAMES)}); "
-        f"it has: {', '.join(map(str, df.columns[:15]))}"
-    )
-
-
-_DECIMAL_COMMA = re.compile(r"^\s*(-?\d+),(\d+)\s*$")
-
-
-def _numbers(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Float values and a mask of non-empty cells that are not numbers."""
-    text = column.str.replace(_DECIMAL_COMMA, r"\1.\2", regex=True)
-    values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
-    bad = column.notna().to_numpy() & np.isnan(values)
-    return values, bad
-
-
-def _csv_bounds(df, xcol, ycol) -> np.ndarray:
-    x, _ = _numbers(df[xcol])
-    y, _ = _numbers(df[ycol])
-    if not (np.isfinite(x).any() and np.isfinite(y).any()):
-        return np.full(4, np.nan)
-    return np.array([np.nanmin(x), np.nanmin(y), np.nanmax(x), np.nanmax(y)])
-
-
-def _cap(problems: list[str], name: str) -> list[str]:
-    if len(problems) <= _MAX_PROBLEMS:
-        return problems
-    return problems[:_MAX_PROBLEMS] + [f"{name}: ... and {len(problems) - _MAX_PROBLEMS} more problems"]

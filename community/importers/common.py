@@ -9,6 +9,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 
+from geo import text as text_tables
+from geo.text import looks_binary
+
 from ..errors import Invalid
 
 MAX_PROBLEMS_SHOWN = 50
@@ -93,27 +96,12 @@ def key(text: str) -> str:
     return " ".join(text.lower().replace("_", " ").replace("-", " ").split())
 
 
-ENCODINGS = ("utf-8-sig", "cp1252")
-
-
 def decode(path: Path, data: bytes) -> tuple[str, str]:
-    """Text and the encoding it was in: UTF-8 (with or without BOM), else Windows-1252."""
+    """Text and the encoding it was in (geo.text, the one reader of text tables)."""
     try:
-        return data.decode("utf-8-sig"), ("UTF-8 with BOM" if data.startswith(b"\xef\xbb\xbf") else "UTF-8")
-    except UnicodeDecodeError as exc:
-        utf8_error = exc
-    try:
-        return data.decode("cp1252"), "Windows-1252"
-    except UnicodeDecodeError:
-        line = data[: utf8_error.start].count(b"\n") + 1
-        raise ImportFailed([
-            f"{path.name}: line {line}: the file is neither UTF-8 nor Windows-1252 text; "
-            "save it as 'CSV UTF-8' and try again"]) from None
-
-
-def looks_binary(data: bytes) -> bool:
-    sample = data[:4096]
-    return b"\x00" in sample
+        return text_tables.decode(data)
+    except text_tables.NotText as exc:
+        raise ImportFailed([f"{path.name}: {exc.problems[0]}"]) from None
 
 
 @dataclass
@@ -163,10 +151,7 @@ def read_table(path: str | Path) -> TextTable:
         raise ImportFailed([f"{path.name}: this is not a text (CSV) file"])
     text, encoding = decode(path, data)
     first_line = text.splitlines()[0] if text else ""
-    try:
-        delimiter = csv.Sniffer().sniff(first_line, delimiters=";,\t").delimiter
-    except csv.Error:
-        delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    delimiter = text_tables.sniff_delimiter(first_line)
     header = [h.strip() for h in next(csv.reader([first_line], delimiter=delimiter))]
     if not any(header):
         raise ImportFailed([f"{path.name}: the first line must name the columns"])

@@ -236,3 +236,13 @@ def test_checking_a_file_does_not_hold_the_write_lock(app, db, tmp_path, monkeyp
     db.session.commit()
     assert len(checked) == 1 and summary.created > 0
     assert counts(db)["Initiative"] == 30
+
+
+def test_the_importers_and_geo_read_the_same_file_alike(tmp_path):
+    from community.importers.common import read_table
+    from geo.io import read_vector
+    path = tmp_path / "lijst.csv"
+    path.write_bytes("naam;adres, nr;lat;lon\nKouter;Kouter 1;51,05;3,72\n".encode("cp1252"))
+    table = read_table(path)
+    assert (table.delimiter, table.header) == (";", ["naam", "adres, nr", "lat", "lon"])
+    assert list(read_vector(path).frame.columns[:4]) == ["naam", "adres, nr", "lat", "lon"]
