@@ -8,7 +8,7 @@ from flask import Flask, jsonify, request
 from sqlalchemy import text
 
 from .config import from_environment
-from .extensions import babel, compress, csrf, db, limiter, login_manager, migrate
+from .extensions import babel, compress, csrf, db, limiter, login_manager, mail, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,6 +55,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .caching import init_cache
     init_cache(app)
     login_manager.init_app(app)
+    mail.init_app(app)
 
     from . import models  # noqa: F401  (register the tables)
     from .cli import register_cli

@@ -11,6 +11,7 @@ from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
+from flask_mailman import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -39,6 +40,7 @@ csrf = CSRFProtect()
 babel = Babel()
 compress = Compress()
 cache = Cache()
+mail = Mail()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 

@@ -7,17 +7,17 @@ import secrets
 import smtplib
 import uuid
 from datetime import timedelta
-from email.message import EmailMessage
 from functools import lru_cache
 from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_mailman import EmailMessage
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..errors import Invalid, NotFound
-from ..extensions import db
+from ..extensions import db, mail
 from ..models import Area, Organisation, User, UserArea
 from ..models.types import utcnow
 from ..models.user import ROLES
@@ -273,24 +273,32 @@ def reset_password(token: str, new: str) -> User:
 
 
 def send_reset_mail(user: User, link: str) -> bool:
-    """Send the link when MAIL_SERVER is configured; False means: hand the link over yourself."""
+    """Send the link when MAIL_SERVER is configured; False means: hand the link over yourself.
+
+    Flask-Mailman sends it. The MAIL_* settings are read when a mail goes out (app config
+    first, then the environment), as before, so they are not frozen at start-up.
+    """
     server = setting("MAIL_SERVER")
     if not server:
         return False
-    message = EmailMessage()
-    message["Subject"] = _("Choose a new password for Buurtkracht")
-    message["From"] = setting("MAIL_DEFAULT_SENDER", "buurtkracht@localhost")
-    message["To"] = user.email
-    message.set_content(_("Open this link within 48 hours to choose a new password: %(link)s", link=link))
     try:
-        with smtplib.SMTP(server, int(setting("MAIL_PORT", 25)), timeout=10) as smtp:
-            if str(setting("MAIL_USE_TLS", "")).lower() in ("1", "true", "yes", "on"):
-                smtp.starttls()
-            if setting("MAIL_USERNAME"):
-                smtp.login(setting("MAIL_USERNAME"), setting("MAIL_PASSWORD", ""))
-            smtp.send_message(message)
-    except (smtplib.SMTPException, OSError) as exc:
+        connection = mail.get_connection(
+            backend=setting("MAIL_BACKEND", "smtp"), host=server, port=int(setting("MAIL_PORT", 25)),
+            username=setting("MAIL_USERNAME", ""), password=setting("MAIL_PASSWORD", ""),
+            use_tls=_on(setting("MAIL_USE_TLS")), use_ssl=_on(setting("MAIL_USE_SSL")),
+            timeout=int(setting("MAIL_TIMEOUT", 10)))
+        EmailMessage(
+            subject=_("Choose a new password for Buurtkracht"),
+            body=_("Open this link within 48 hours to choose a new password: %(link)s", link=link),
+            from_email=setting("MAIL_DEFAULT_SENDER", "buurtkracht@localhost"),
+            to=[user.email], connection=connection,
+        ).send()
+    except (smtplib.SMTPException, OSError, ValueError) as exc:  # ValueError: MAIL_PORT, TLS and SSL both on
         # The account is already saved: show the link to hand over rather than lose it.
         current_app.logger.warning("reset mail not sent (%s); showing the link instead", exc.__class__.__name__)
         return False
     return True
+
+
+def _on(value) -> bool:
+    return str(value or "").strip().lower() in ("1", "true", "yes", "on")

@@ -183,29 +183,66 @@ def test_expired_reset_link_is_refused(app, db, people):
     assert fresh_request_client(app).get("/reset/" + token).status_code == 404
 
 
-def test_reset_link_is_mailed_when_smtp_is_configured(app, db, people, wclient, monkeypatch):
-    sent = []
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 and a free port; yields (port, received envelopes)."""
+    import socket
+    from aiosmtpd.controller import Controller
 
-    class FakeSMTP:
-        def __init__(self, host, port, timeout):
-            sent.append((host, port))
+    class Keep:
+        def __init__(self):
+            self.envelopes = []
 
-        def __enter__(self):
-            return self
+        async def handle_DATA(self, server, session, envelope):
+            self.envelopes.append(envelope)
+            return "250 Message accepted for delivery"
 
-        def __exit__(self, *exc):
-            return False
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    handler = Keep()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield port, handler.envelopes
+    finally:
+        controller.stop()
 
-        def send_message(self, message):
-            sent.append(message)
 
-    monkeypatch.setattr("community.services.accounts.smtplib.SMTP", FakeSMTP)
-    app.config["MAIL_SERVER"] = "mail.test.example"
+def test_reset_link_is_mailed_through_a_real_smtp_server(app, db, people, wclient, smtp_server):
+    import email
+    from email import policy
+    from community.services import accounts
+    port, received = smtp_server
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_DEFAULT_SENDER="buurtwerk@test.example")
     log_in(wclient, people.users["coordinator"])
     response = post(wclient, f"/work/users/{people.users['worker_in'].id}/reset-link", token_from="/work/users")
+    assert response.status_code == 200
     assert "/reset/" not in response.get_data(as_text=True)  # not shown: it went by mail
-    assert sent[0] == ("mail.test.example", 25)
-    assert sent[1]["To"] == "in@test.example" and "/reset/" in sent[1].get_content()
+    assert len(received) == 1
+    envelope = received[0]
+    assert envelope.rcpt_tos == ["in@test.example"] and envelope.mail_from == "buurtwerk@test.example"
+    message = email.message_from_bytes(envelope.content, policy=policy.default)
+    assert message["Subject"] == "Choose a new password for Buurtkracht"
+    assert message["To"] == "in@test.example"
+    links = re.findall(r"http://localhost/reset/([\w-]+)", message.get_content())
+    assert len(links) == 1
+    assert accounts.user_for_reset(links[0]) == people.users["worker_in"]
+    assert fresh_request_client(app).get("/reset/" + links[0]).status_code == 200
+
+
+def test_reset_link_is_shown_when_the_smtp_server_refuses_or_mail_is_not_configured(app, db, people, wclient):
+    import socket
+    log_in(wclient, people.users["coordinator"])
+    url = f"/work/users/{people.users['worker_in'].id}/reset-link"
+    response = post(wclient, url, token_from="/work/users")  # no MAIL_SERVER: shown, as before
+    assert "/reset/" in response.get_data(as_text=True)
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=closed)
+    response = post(wclient, url, token_from="/work/users")
+    assert response.status_code == 200 and "/reset/" in response.get_data(as_text=True)
 
 
 def test_login_without_or_with_a_wrong_csrf_token_is_refused(app, db, people, wclient):
