@@ -14,7 +14,7 @@ from ..errors import Invalid, NotFound
 from ..extensions import db
 from ..importers.common import key
 from ..models import (AddressPoint, ChangeRequest, Initiative, InitiativeAtPlace, MeetingPlace,
-                      Organisation, OutdatedReport, Schedule)
+                      Organisation, OutdatedReport, PlaceArea, Schedule)
 from ..models.types import utcnow
 from . import audit, writer
 from .areas import LEVELS, areas_frame
@@ -326,7 +326,8 @@ def places_for_choice(user) -> list[MeetingPlace]:
     """Meeting places to choose from in forms: those in the user's areas first, then the rest."""
     # Rooms and areas in one query each (subqueryload), not in batches that grow with the places.
     places = db.session.scalars(select(MeetingPlace).where(MeetingPlace.archived_at.is_(None))
-                                .options(subqueryload(MeetingPlace.rooms), subqueryload(MeetingPlace.areas))
+                                .options(subqueryload(MeetingPlace.rooms),
+                                         subqueryload(MeetingPlace.areas).lazyload(PlaceArea.area))
                                 .order_by(MeetingPlace.name)).all()
     if user.role in ("admin", "editor"):
         return list(places)
