@@ -21,44 +21,28 @@ from shapely.geometry import box, mapping
 from werkzeug.datastructures import MultiDict
 
 from community.scheduling import TZ
+from tests import factories
 
 NOW = datetime(2026, 3, 4, 15, 0, tzinfo=TZ)
 
 
 @pytest.fixture
 def neighbourhood(app, db):
-    from community.models import (Area, Initiative, InitiativeAtPlace, MeetingPlace, Organisation,
-                                  Schedule)
-    from community.services.areas import assign_places
-
-    def area(code, name, geom):
-        minx, miny, maxx, maxy = geom.bounds
-        a = Area(code=code, name=name, level="district", geometry=json.dumps(mapping(geom)),
-                 min_lon=minx, min_lat=miny, max_lon=maxx, max_lat=maxy)
-        db.session.add(a)
-        return a
-    area("D1", "Zuidkant", box(3.70, 51.04, 3.75, 51.065))
-    area("D2", "Noordkant", box(3.70, 51.065, 3.75, 51.09))
-    org = Organisation(name="Buurtwerk Test", languages=[])
-    places = {n: MeetingPlace(name=f"Plek {n}", latitude=lat, longitude=3.7270, street="Teststraat",
-                              number=n[-1], postcode="9000", municipality="Gent",
-                              wheelchair="yes" if n == "P3" else "unknown")
+    factories.area("D1", "Zuidkant", geometry=json.dumps(mapping(box(3.70, 51.04, 3.75, 51.065))))
+    factories.area("D2", "Noordkant", geometry=json.dumps(mapping(box(3.70, 51.065, 3.75, 51.09))))
+    org = factories.organisation(name="Buurtwerk Test")
+    places = {n: factories.place(name=f"Plek {n}", latitude=lat, longitude=3.7270, street="Teststraat",
+                                 number=n[-1], wheelchair="yes" if n == "P3" else "unknown")
               for n, lat in (("P1", 51.0530), ("P2", 51.0600), ("P3", 51.0700))}
-    db.session.add_all([org, *places.values()])
 
     def offer(name, place, *, cost, childcare, frequency, weekdays, start, end, models, groups,
               languages=("nl",), nth=None, valid_from=None, status="active", wheelchair="unknown",
               registration=False):
-        init = Initiative(name=name, organisation=org, cost=cost, childcare=childcare, status=status,
-                          wheelchair=wheelchair, registration_required=registration, terms=[])
-        init.set_codes("working_model", models)
-        init.set_codes("target_group", groups)
-        init.set_codes("language", languages)
-        link = InitiativeAtPlace(place=places[place], schedules=[Schedule(
-            frequency=frequency, weekdays=",".join(map(str, weekdays)), start_time=start, end_time=end,
-            nth=nth, valid_from=valid_from)])
-        init.locations.append(link)
-        db.session.add(init)
+        init = factories.initiative(org, at=[places[place]], name=name, cost=cost, childcare=childcare,
+                                    status=status, wheelchair=wheelchair, registration_required=registration,
+                                    working_models=models, target_groups=groups, languages=list(languages))
+        factories.schedule(init, places[place], frequency=frequency, weekdays=weekdays, start=start, end=end,
+                           nth=nth, valid_from=valid_from)
         return init
     offer("Taalcafé", "P1", cost="free", childcare="children_welcome", frequency="weekly", weekdays=[2],
           start=time(14), end=time(16), models=["competence"], groups=["newcomers"], languages=["nl", "ar"])
@@ -71,8 +55,6 @@ def neighbourhood(app, db):
           weekdays=[3], nth=1, start=time(19), end=time(21), models=["peer"], groups=["everyone"])
     offer("Oud project", "P1", cost="free", childcare="children_welcome", frequency="weekly", weekdays=[2],
           start=time(14), end=time(16), models=["location"], groups=["everyone"], status="inactive")
-    db.session.flush()
-    assign_places(list(places.values()))
     db.session.commit()
     with app.test_request_context("/"):
         yield

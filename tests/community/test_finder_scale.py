@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from community.scheduling import TZ
+from tests import factories
 
 NOW = datetime(2026, 3, 4, 15, 0, tzinfo=TZ)  # a Wednesday
 
@@ -29,16 +30,14 @@ def test_near_box_holds_every_point_of_the_circle(lat, lon, radius):
 @pytest.fixture
 def forty_offers(app, db):
     """40 offers at 2 places, all on Wednesday 16:00 (so ordered by name), one working model each."""
-    from community.models import Initiative, InitiativeAtPlace, MeetingPlace, Organisation, Schedule
-    org = Organisation(name="Buurtwerk", languages=[])
-    places = [MeetingPlace(name=f"Plek {n}", latitude=51.05 + n / 100, longitude=3.72) for n in range(2)]
+    org = factories.organisation(name="Buurtwerk")
+    places = [factories.place(name=f"Plek {n}", latitude=51.05 + n / 100, longitude=3.72, street="", number="",
+                              postcode="", municipality="") for n in range(2)]
     for n in range(40):
-        init = Initiative(name=f"Aanbod {n:02d}", organisation=org, cost="free" if n % 2 else "paid",
-                          childcare="children_welcome", terms=[])
-        init.set_codes("working_model", ["peer", "buddy"] if n == 0 else ["location"])
-        init.locations.append(InitiativeAtPlace(place=places[n % 2], schedules=[Schedule(
-            frequency="weekly", weekdays="2", start_time=time(16), end_time=time(18))]))
-        db.session.add(init)
+        init = factories.initiative(org, at=[places[n % 2]], name=f"Aanbod {n:02d}", cost="free" if n % 2 else "paid",
+                                    childcare="children_welcome",
+                                    working_models=["peer", "buddy"] if n == 0 else ["location"])
+        factories.schedule(init, weekdays=[2], start="16:00", end="18:00")
     db.session.commit()
 
 
