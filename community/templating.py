@@ -47,8 +47,14 @@ def now_local():
     return datetime.now(TZ)
 
 
+def base_map() -> dict:
+    from .maps import base_map as config
+    return config()
+
+
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(
+        base_map=base_map,
         label=label, taxonomy=taxonomy, current_locale=current_locale, url_with=url_with,
         format_date=format_date, format_datetime=format_datetime, describe_schedule=describe_schedule,
         filter_label=filter_label, now_local=now_local, by_weekday=_by_weekday,

@@ -11,16 +11,7 @@
   var labels = data.labels || {};
   var styles = data.styles || {};
 
-  var areasLayer = null;
-  if (data.areas && data.areas.features && data.areas.features.length) {
-    areasLayer = L.geoJSON(data.areas, {
-      style: function () { return { color: "#444", weight: 1.5, fill: true, fillOpacity: 0.03, dashArray: "4 3" }; },
-      interactive: true,
-      onEachFeature: function (feature, layer) {
-        layer.bindTooltip(el("span", "", feature.properties.name), { sticky: true });
-      }
-    }).addTo(map);
-  }
+  var areasLayer = kit.addAreas(map, data.areas, { names: true });
 
   var cluster = (typeof L.markerClusterGroup === "function")
     ? L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 45 })

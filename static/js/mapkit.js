@@ -20,16 +20,18 @@
     return node ? JSON.parse(node.textContent) : null;
   }
 
-  /* The Leaflet map of the page's map container (`.bk-map`, its `data-config` names the island
-     holding centre, zoom, tiles and attributions); null without a container or without Leaflet. */
-  function createMap() {
-    var container = document.querySelector(".bk-map[data-config]");
+  /* The Leaflet map in `container` (by default the page's `.bk-map`); its `data-config` names the
+     island holding centre, zoom, tiles and attributions; `view` ({center, zoom}) may replace the
+     configured view. Null without a container or without Leaflet. */
+  function createMap(container, view) {
+    container = container || document.querySelector(".bk-map[data-config]");
     if (!container || typeof window.L === "undefined") { return null; }
     var config = readJSON(container.getAttribute("data-config")) || {};
+    view = view || {};
     var L = window.L;
     var map = L.map(container, {
-      center: config.center || [51.054, 3.725],
-      zoom: config.zoom || 12,
+      center: view.center || config.center || [51.054, 3.725],
+      zoom: view.zoom || config.zoom || 12,
       // Without a tile layer Leaflet has no maxZoom; clustering and fitBounds need one.
       maxZoom: config.maxZoom || 19,
       zoomControl: true
@@ -51,6 +53,20 @@
   function layerData() {
     var container = document.querySelector(".bk-map[data-layers]");
     return container ? readJSON(container.getAttribute("data-layers")) : null;
+  }
+
+  /* Neighbourhood boundaries (GeoJSON, properties.name) as dashed outlines; null when there are
+     none. options.names: each shows its name on hover (otherwise clicks go through to the map). */
+  function addAreas(map, geojson, options) {
+    if (!geojson || !geojson.features || !geojson.features.length) { return null; }
+    options = options || {};
+    return window.L.geoJSON(geojson, {
+      style: function () { return { color: "#444", weight: 1.5, fill: true, fillOpacity: 0.03, dashArray: "4 3" }; },
+      interactive: Boolean(options.names),
+      onEachFeature: function (feature, layer) {
+        if (options.names) { layer.bindTooltip(el("span", "", feature.properties.name), { sticky: true }); }
+      }
+    }).addTo(map);
   }
 
   /* A legend inside the map. entries: [{colour, label, letter?}]; options: className, swatchClass,
@@ -88,5 +104,5 @@
   }
 
   window.BuurtkrachtMapKit = { el: el, readJSON: readJSON, createMap: createMap, layerData: layerData,
-                            addLegend: addLegend, ready: ready };
+                            addAreas: addAreas, addLegend: addLegend, ready: ready };
 })(window, document);

@@ -1,16 +1,22 @@
 /* Map point picker: click the map to set latitude/longitude, or look up an address in our own
-   address data. The form works without it (the number fields stay). */
+   address data. The form works without it (the number fields stay). The base map comes from
+   mapkit.js, the texts and the look-up address from the page's JSON island (data-picker). */
 (function () {
   "use strict";
-  if (!window.L) { return; }
+  var kit = window.BuurtkrachtMapKit;
+  if (!kit || !window.L) { return; }
+  var el = kit.el;
   document.querySelectorAll(".map-picker").forEach(function (box) {
     var form = box.closest("form");
     var lat = form.querySelector("#" + box.dataset.latField);
     var lon = form.querySelector("#" + box.dataset.lonField);
+    var data = kit.readJSON(box.dataset.picker) || {};
+    var labels = data.labels || {};
     if (!lat || !lon) { return; }
     box.hidden = false;
-    var start = (lat.value && lon.value) ? [parseFloat(lat.value), parseFloat(lon.value)] : [51.054, 3.725];
-    var map = L.map(box, { maxZoom: 19 }).setView(start, lat.value ? 16 : 12);
+    var known = Boolean(lat.value && lon.value);
+    var map = kit.createMap(box, known ? { center: [parseFloat(lat.value), parseFloat(lon.value)], zoom: 16 } : null);
+    if (!map) { return; }
     var marker = null;
     function place(latlng, zoom) {
       lat.value = latlng.lat.toFixed(6);
@@ -18,35 +24,39 @@
       if (marker) { marker.setLatLng(latlng); } else { marker = L.marker(latlng).addTo(map); }
       if (zoom) { map.setView(latlng, 17); }
     }
-    if (lat.value && lon.value) { place(L.latLng(start[0], start[1])); }
+    if (known) { place(map.getCenter()); }
     map.on("click", function (e) { place(e.latlng); });
+    // A map made inside a closed <details> has no size yet: measure again when it opens.
+    var details = box.closest("details");
+    if (details) {
+      details.addEventListener("toggle", function () { if (details.open) { map.invalidateSize(); } });
+    }
     // Address lookup (our own address data): a search box and a list of buttons.
-    var search = document.createElement("div");
-    search.className = "picker-search";
-    var label = document.createElement("label");
-    label.textContent = "Adres zoeken / address";
-    label.htmlFor = box.id ? box.id + "-q" : "picker-q";
-    var input = document.createElement("input");
-    input.type = "search"; input.className = "input"; input.id = label.htmlFor;
-    var go = document.createElement("button");
-    go.type = "button"; go.className = "button button-secondary"; go.textContent = "→";
-    go.setAttribute("aria-label", "Zoeken");
-    var results = document.createElement("ul");
-    results.className = "picker-results"; results.setAttribute("aria-live", "polite");
+    var search = el("div", "picker-search");
+    var label = el("label", "", labels.search || "Look up an address");
+    var input = el("input", "input");
+    input.type = "search";
+    input.id = label.htmlFor = (box.id || "picker") + "-q";
+    var go = el("button", "button button-secondary", "\u2192");
+    go.type = "button";
+    go.setAttribute("aria-label", labels.go || "Search");
+    var results = el("ul", "picker-results");
+    results.setAttribute("aria-live", "polite");
     search.append(label, input, go);
     box.parentNode.insertBefore(search, box);
     box.parentNode.insertBefore(results, box);
     function lookup() {
       var q = input.value.trim();
-      if (q.length < 3) { return; }
-      fetch("/work/addresses?format=json&q=" + encodeURIComponent(q), { credentials: "same-origin" })
+      if (q.length < 3 || !data.lookup) { return; }
+      var url = data.lookup + (data.lookup.indexOf("?") < 0 ? "?" : "&") + "q=" + encodeURIComponent(q);
+      fetch(url, { credentials: "same-origin" })
         .then(function (r) { return r.json(); })
         .then(function (rows) {
           results.replaceChildren();
           rows.forEach(function (row) {
-            var li = document.createElement("li");
-            var b = document.createElement("button");
-            b.type = "button"; b.textContent = row.label;  // text, never HTML
+            var li = el("li");
+            var b = el("button", "", row.label);  // text, never HTML
+            b.type = "button";
             b.addEventListener("click", function () {
               place(L.latLng(row.lat, row.lon), true);
               if (box.dataset.address) {
@@ -56,10 +66,11 @@
             });
             li.appendChild(b); results.appendChild(li);
           });
-          if (!rows.length) { var li = document.createElement("li"); li.textContent = "—"; results.appendChild(li); }
+          if (!rows.length) { results.appendChild(el("li", "", labels.none || "\u2014")); }
         });
     }
     go.addEventListener("click", lookup);
     input.addEventListener("keydown", function (e) { if (e.key === "Enter") { e.preventDefault(); lookup(); } });
+    kit.ready(map, labels.map);
   });
 }());

@@ -107,6 +107,32 @@ def test_workspace_figures_draw_their_bars_without_a_style_attribute(page, live_
     assert _violations(page, console) == []
 
 
+def test_the_workspace_point_picker_is_the_same_base_map(page, live_server):
+    console = _watch(page)
+    work_log_in(page, live_server, WORKER)
+    page.goto(live_server.url + "/work/activities/new?lang=fr")
+    page.click("details.point-picker summary")
+    picker = page.locator("#map-picker")
+    page.wait_for_selector("html.map-ready", state="attached")
+    assert picker.get_attribute("aria-label") == "Carte : cliquez pour indiquer l'endroit"
+    assert page.locator(".picker-search label").inner_text() == "Rechercher une adresse"
+    assert "Modellicentie Gratis Hergebruik" in picker.locator(".leaflet-control-attribution").inner_text()
+    box = picker.bounding_box()
+    assert box["height"] > 200  # measured again when the <details> opened
+    picker.click(position={"x": box["width"] / 2 + 40, "y": box["height"] / 2})
+    assert page.input_value("#latitude") and page.input_value("#longitude")
+    assert picker.locator(".leaflet-marker-icon").count() == 1
+    page.fill("#map-picker-q", "Sint-Baafsplein")
+    page.keyboard.press("Enter")
+    page.locator(".picker-results button").first.wait_for()
+    page.locator(".picker-results button").first.click()
+    assert page.input_value("#latitude").startswith("51.0")
+    page.fill("#map-picker-q", "Zzyzxstraat")
+    page.keyboard.press("Enter")
+    page.locator(".picker-results li", has_text="Aucune adresse").wait_for()
+    assert _violations(page, console) == []
+
+
 def test_a_hostile_name_is_text_in_the_popup_and_opens_no_dialog(page, live_server):
     from community.extensions import db
     from community.models import Initiative, InitiativeAtPlace, MeetingPlace, Organisation, Schedule
