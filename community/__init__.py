@@ -51,6 +51,8 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=str(Path(__file__).parent / "translations"))
+    from .i18n import remember_chosen_language
+    app.after_request(remember_chosen_language)
     limiter.init_app(app)
     from .caching import init_cache
     init_cache(app)

@@ -5,9 +5,29 @@ registers them as template globals and imports from here too).
 """
 from __future__ import annotations
 
+from flask import current_app, request
 from flask_babel import get_locale, gettext
 
 from . import taxonomy
+
+
+LANGUAGE_COOKIE = "lang"
+LANGUAGE_COOKIE_DAYS = 365
+
+
+def set_language_cookie(response, code: str):
+    """A functional preference cookie, not tracking: it holds only the language."""
+    response.set_cookie(LANGUAGE_COOKIE, code, max_age=LANGUAGE_COOKIE_DAYS * 24 * 3600, samesite="Lax",
+                        httponly=True)
+    return response
+
+
+def remember_chosen_language(response):
+    """A link with ?lang=fr keeps French on the next click: the choice goes into the cookie."""
+    wanted = request.args.get("lang")
+    if wanted in current_app.config["LANGUAGES"] and request.cookies.get(LANGUAGE_COOKIE) != wanted:
+        set_language_cookie(response, wanted)
+    return response
 
 
 def current_locale() -> str:

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from ..errors import NotFound
 from ..extensions import limiter
+from ..i18n import set_language_cookie
 from ..services import finder, public as public_service
 from ..services.accounts import safe_next
 from ..services.outdated import report_outdated
@@ -132,7 +133,4 @@ def set_language(code: str):
     if code not in ("nl", "fr", "en"):
         raise NotFound()
     target = safe_next(request.args.get("next"), "/")
-    response = make_response(redirect(target))
-    # A functional preference cookie, not tracking: it holds only the language.
-    response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
-    return response
+    return set_language_cookie(make_response(redirect(target)), code)

@@ -169,3 +169,14 @@ def test_proxy_count_uses_the_forwarded_address(tmp_path):
     app.test_client().get("/whoami", headers={"X-Forwarded-For": "203.0.113.7"},
                           environ_base={"REMOTE_ADDR": "10.0.0.1"})
     assert seen["addr"] == "203.0.113.7"
+
+
+def test_a_link_with_lang_keeps_its_language_on_the_next_click(client):
+    """Issue 13: '?lang=fr' was lost on the next click (only the language menu set the cookie)."""
+    first = client.get("/initiatives?lang=fr")
+    assert first.status_code == 200 and '<html lang="fr">' in first.get_data(as_text=True)
+    assert "lang=fr" in first.headers.get("Set-Cookie", "")
+    assert '<html lang="fr">' in client.get("/").get_data(as_text=True)
+    assert '<html lang="en">' in client.get("/?lang=en").get_data(as_text=True)
+    assert '<html lang="en">' in client.get("/initiatives").get_data(as_text=True)
+    assert "Set-Cookie" not in client.get("/?lang=xx").headers or "lang=xx" not in client.get("/?lang=xx").headers["Set-Cookie"]
