@@ -197,3 +197,38 @@ ALL = {v.name: v for v in (
     WORKING_MODELS, TARGET_GROUPS, NETWORK_FUNCTIONS, TIE_TYPES, COSTS, CHILDCARE, WHEELCHAIR,
     STATUSES, PLACE_KINDS, LANGUAGES, FREQUENCIES, AREA_LEVELS, PARTS_OF_DAY, WEEKDAYS,
 )}
+
+# The network circle (/network-circle): words for the drawing a resident makes in the browser.
+# These codes never reach the server; they are here so the labels live with the others.
+CIRCLE_RINGS = Vocabulary("circle_ring", (
+    Term("1", "Dichtbij", "Proche", "Close"),
+    Term("2", "Tussenin", "Entre les deux", "In between"),
+    Term("3", "Verder weg", "Plus loin", "Further away"),
+))
+
+CIRCLE_SECTORS = Vocabulary("circle_sector", (
+    Term("family", "Familie", "Famille", "Family"),
+    Term("friends", "Vrienden en kennissen", "Amis et connaissances", "Friends and acquaintances"),
+    Term("community", "Buren, collega's, clubs en verenigingen", "Voisins, collègues, clubs et associations",
+         "Neighbours, colleagues, clubs and associations"),
+    Term("professional", "Hulpverleners en diensten", "Professionnels et services", "Professionals and services"),
+    Term("none", "Nog geen sector gekozen", "Pas encore de secteur choisi", "No sector chosen yet"),
+))
+
+# What a contact brings: the finder's network functions, plus advice and information.
+CIRCLE_FUNCTIONS = Vocabulary("circle_function", NETWORK_FUNCTIONS.terms + (
+    Term("advice", "Advies en informatie", "Conseils et informations", "Advice and information"),
+))
+
+CIRCLE_FREQUENCIES = Vocabulary("circle_frequency", (
+    Term("daily", "(Bijna) elke dag", "(Presque) tous les jours", "(Almost) every day"),
+    Term("weekly", "Elke week", "Chaque semaine", "Every week"),
+    Term("monthly", "Elke maand", "Chaque mois", "Every month"),
+    Term("rarely", "Af en toe", "De temps en temps", "Now and then"),
+))
+
+CIRCLE_CHANNELS = Vocabulary("circle_channel", (
+    Term("face", "Persoonlijk", "En personne", "Face to face"),
+    Term("phone", "Telefoon", "Téléphone", "Phone"),
+    Term("online", "Online", "En ligne", "Online"),
+))

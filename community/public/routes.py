@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from ..errors import NotFound
 from ..extensions import limiter
 from ..i18n import set_language_cookie
-from ..services import finder, public as public_service
+from ..services import finder, network_circle, public as public_service
 from ..services.accounts import safe_next
 from ..services.outdated import report_outdated
 from .forms import OutdatedReportForm
@@ -55,6 +55,13 @@ def initiatives():
 @bp.get("/print")
 def print_results():
     return _search("public/print.html")
+
+
+@bp.get("/network-circle")
+def network_circle_page():
+    """The resident's network circle: drawn and kept in the browser only, nothing is posted here."""
+    return render_template("public/network_circle.html", circle=network_circle.config(),
+                           vocab=network_circle.vocabularies())
 
 
 @bp.get("/initiatives/<uuid:initiative_id>")
