@@ -180,3 +180,14 @@ def test_a_link_with_lang_keeps_its_language_on_the_next_click(client):
     assert '<html lang="en">' in client.get("/?lang=en").get_data(as_text=True)
     assert '<html lang="en">' in client.get("/initiatives").get_data(as_text=True)
     assert "Set-Cookie" not in client.get("/?lang=xx").headers or "lang=xx" not in client.get("/?lang=xx").headers["Set-Cookie"]
+
+
+def test_chosen_filters_stay_folded_and_are_listed_above_the_results(client):
+    """Issue 13: on a 360 px phone the opened filter panel put the first result five screens down."""
+    html = client.get("/initiatives?day=2&part=afternoon&cost=free&lang=en").get_data(as_text=True)
+    assert '<details class="more-filters">' in html  # not open
+    assert "More filters (3 chosen)" in html
+    chips = re.findall(r'<a class="chosen-filter" href="\?([^"]*)"', html)
+    assert len(chips) == 3
+    assert all("cost=free" not in chip.replace("&amp;", "&") for chip in chips if "day=2" in chip and "part=" in chip)
+    assert html.index("More filters") < html.index('id="results-heading"') < html.index('class="chosen-filter"')
