@@ -341,7 +341,10 @@ def test_dashboard_lists_what_needs_doing(app, db, world, wclient):
     assert "Soep en babbel" in page  # upcoming
     assert "Soepcafé West" in page  # stale since 2020
     assert "De uren kloppen niet" in page  # open report
-    assert "1 changes wait for review." in page
+    assert "1 change waits for review." in page and "1 open report." in page  # issue 15: plurals
+    assert "1 listing was not verified" in page or "listings were not verified" in page
+    nl = text_of(wclient.get("/work/?lang=nl"))
+    assert "1 wijziging wacht op nazicht." in nl and "1 open melding." in nl
 
 
 # ------------------------------------------------------------------ CSRF
