@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
+import pytest
+
 from axe import run_axe
 
 WORKER = "worker@demo.buurtkracht.example"
@@ -156,3 +158,20 @@ def test_axe_finds_nothing_serious_on_workspace_pages(page, live_server):
         page.goto(live_server.url + path)
         report[path] = [(v["id"], len(v["nodes"])) for v in run_axe(page)]
     assert report == {path: [] for path in report}
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_header_links_are_big_enough_to_tap_and_in_one_line(browser, live_server, width):
+    """Issue 15 / WCAG 2.2 (2.5.8): header links were 19 px tall, and 'Log out' sat 12 px lower."""
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    page = context.new_page()
+    log_in(page, live_server, WORKER)
+    boxes = page.eval_on_selector_all(".site-header li > a, .site-header .nav-button",
+                                      "els => els.map(e => { const r = e.getBoundingClientRect();"
+                                      " return [e.textContent.trim(), r.height, r.top + r.height / 2]; })")
+    assert len(boxes) >= 6
+    assert all(height >= 24 for _text, height, _mid in boxes), boxes
+    workspace = next(mid for text, _h, mid in boxes if text == "Workspace")
+    log_out = next(mid for text, _h, mid in boxes if text == "Log out")
+    assert abs(workspace - log_out) < 2, boxes
+    context.close()
