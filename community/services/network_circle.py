@@ -61,6 +61,8 @@ def messages() -> dict[str, str]:
         "no_crypto": _("This browser cannot encrypt here, so saving is not possible. You can print."),
         "view_none": _("You have not said yet how your network feels to you."),
         "view_words": _("In your words: {list}."),
+        "then": _("Then: {date}"),
+        "now": _("Now, on screen"),
     }
 
 

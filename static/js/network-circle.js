@@ -198,11 +198,20 @@
   }
 
   function draw() {
-    var holder = $("circle-svg");
-    var root = svg("svg", {viewBox: "-310 -310 620 620", role: "img", "aria-labelledby": "circle-svg-title",
+    $("circle-svg").replaceChildren(drawing(state.contacts, "circle-svg-title", msg.drawing));
+  }
+
+  // A tap or click on someone in the drawing opens them in the form (the list does the same by keyboard).
+  $("circle-svg").addEventListener("click", function (event) {
+    var group = event.target.closest && event.target.closest("g.contact");
+    if (group) { edit(group.getAttribute("data-id")); }
+  });
+
+  function drawing(contacts, titleId, titleText) {
+    var root = svg("svg", {viewBox: "-310 -310 620 620", role: "img", "aria-labelledby": titleId,
       "class": "circle-graphic", focusable: "false"});
-    var title = svg("title", {id: "circle-svg-title"}, root);
-    title.textContent = msg.drawing;
+    var title = svg("title", {id: titleId}, root);
+    title.textContent = titleText;
     SECTORS.forEach(function (sector) {
       var wedge = WEDGES[sector];
       for (var ring = 1; ring <= 3; ring += 1) {
@@ -223,8 +232,8 @@
       var t = svg("text", {x: 0, y: (RADII[i] + RADII[i + 1]) / 2 + 6, "text-anchor": "middle", "class": "ring-label"}, root);
       t.textContent = labels.rings[ring];
     });
-    var places = layout(state.contacts);
-    state.contacts.forEach(function (c) {
+    var places = layout(contacts);
+    contacts.forEach(function (c) {
       var p = places[c.id];
       svg("line", {x1: 0, y1: 0, x2: p[0], y2: p[1], "class": "tie" + (c.strain ? " tie-strain" : "") +
         (c.mutual ? " tie-mutual" : "")}, root);
@@ -232,7 +241,7 @@
     svg("circle", {cx: 0, cy: 0, r: RADII[0], "class": "me"}, root);
     var me = svg("text", {x: 0, y: 7, "text-anchor": "middle", "class": "me-label"}, root);
     me.textContent = msg.me;
-    state.contacts.forEach(function (c) {
+    contacts.forEach(function (c) {
       var p = places[c.id];
       var g = svg("g", {"class": "contact", "data-id": c.id}, root);
       var t = svg("title", {}, g);
@@ -251,7 +260,7 @@
       var label = svg("text", {x: lx, y: ly, "text-anchor": side, "class": "contact-label"}, g);
       label.textContent = short(c.name);
     });
-    holder.replaceChildren(root);
+    return root;
   }
 
   function cell(row, text) {
@@ -263,6 +272,10 @@
 
   function list() {
     var body = $("circle-table").querySelector("tbody");
+    // The column names, for the small-screen layout where every row is a block of "name: value" lines.
+    var heads = Array.prototype.map.call($("circle-table").querySelectorAll("thead th"), function (th) {
+      return th.textContent.trim();
+    });
     var rows = [];
     state.contacts.forEach(function (c) {
       var tr = document.createElement("tr");
@@ -277,6 +290,7 @@
       cell(tr, c.channels.map(function (f) { return labels.channels[f]; }).join(", "));
       cell(tr, c.mutual ? msg.yes : msg.no);
       cell(tr, c.strain ? msg.yes : msg.no);
+      Array.prototype.forEach.call(tr.children, function (el, i) { el.setAttribute("data-label", heads[i] || ""); });
       var actions = cell(tr, "");
       actions.className = "no-print actions";
       [["change", edit], ["remove", remove]].forEach(function (pair) {
@@ -303,6 +317,19 @@
 
   function summary() {
     var s = summarize(state.contacts, functionCodes);
+    $("circle-summary").replaceChildren.apply($("circle-summary"), items(sentences(s)));
+    offers(s);
+  }
+
+  function items(lines) {
+    return lines.map(function (line) {
+      var li = document.createElement("li");
+      li.textContent = line;
+      return li;
+    });
+  }
+
+  function sentences(s) {
     var lines = [];
     if (s.count === 0) {
       lines.push(msg.empty);
@@ -317,12 +344,36 @@
       lines.push(s.oneWay ? msg.one_way : fill(msg.mutual, {n: s.mutual}));
       if (s.strain) { lines.push(fill(msg.strain, {n: s.strain})); }
     }
-    $("circle-summary").replaceChildren.apply($("circle-summary"), lines.map(function (line) {
-      var li = document.createElement("li");
-      li.textContent = line;
-      return li;
+    return lines;
+  }
+
+  /* Then and now: an earlier drawing from the saved file beside the one on screen. */
+  function compare() {
+    var today = new Date().toISOString().slice(0, 10);
+    var earlier = state.snapshots.filter(function (snap) { return snap.date && snap.date !== today; });
+    var section = $("circle-compare"), select = $("compare-select");
+    section.hidden = earlier.length === 0;
+    if (!earlier.length) { return; }
+    var chosen = select.value;
+    select.replaceChildren.apply(select, earlier.map(function (snap) {
+      var option = document.createElement("option");
+      option.value = snap.date;
+      option.textContent = snap.date;
+      return option;
     }));
-    offers(s);
+    var dates = earlier.map(function (snap) { return snap.date; });
+    select.value = dates.indexOf(chosen) >= 0 ? chosen : dates[0];  // the oldest: where the work began
+    var then = earlier.filter(function (snap) { return snap.date === select.value; })[0];
+    var thenContacts = then.contacts.slice(0, 200).map(sanitizeContact);
+    var sides = [["compare-then", thenContacts, fill(msg.then, {date: then.date})], ["compare-now", state.contacts, msg.now]];
+    sides.forEach(function (side) {
+      var box = $(side[0]);
+      var heading = document.createElement("h3");
+      heading.textContent = side[2];
+      var lines = document.createElement("ul");
+      lines.replaceChildren.apply(lines, items(sentences(summarize(side[1], functionCodes))));
+      box.replaceChildren(heading, drawing(side[1], side[0] + "-title", side[2] + ". " + msg.drawing), lines);
+    });
   }
 
   /* The finder's filter for the network functions nobody brings: only codes, never a name. */
@@ -354,6 +405,7 @@
     list();
     summary();
     viewText();
+    compare();
     keepLocal();
   }
 
@@ -409,6 +461,8 @@
     render();
     $("contact-name").focus();
   });
+
+  $("compare-select").addEventListener("change", compare);
 
   $("contact-cancel").addEventListener("click", function () { resetForm(); $("contact-name").focus(); });
 

@@ -102,6 +102,10 @@ def test_contacts_are_drawn_and_listed_as_text_and_never_sent(page, live_server,
     page.fill("#contact-name", "Dr J")
     page.click("#contact-submit")
     assert page.locator("#circle-table tbody th").all_text_contents() == ["Oma Rita", HOSTILE, "Dr J"]
+    # A tap on someone in the drawing opens them in the form too.
+    page.locator("#circle-svg g.contact circle").first.click()
+    assert page.input_value("#contact-name") == "Oma Rita" and page.is_visible("#contact-cancel")
+    page.click("#contact-cancel")
     assert not any(v for v in run_axe(page)), run_axe(page)
     # Print: the print stylesheet hides the form and keeps the drawing and the list.
     page.click("button[data-print]")
@@ -204,3 +208,42 @@ def test_the_page_works_in_dutch_and_french(page, live_server):
         _add(page, CONTACTS[0])
         assert page.locator("#circle-status").inner_text() == added
         assert not run_axe(page)
+
+
+def test_a_saved_file_keeps_dated_drawings_shown_then_and_now(page, live_server, tmp_path):
+    requests, dialogs = _open(page, live_server)
+    assert page.locator("#circle-compare").is_hidden()
+    envelope = page.evaluate("""() => window.NetworkCircle.seal({snapshots: [
+        {date: '2026-01-10', contacts: [{name: 'Oma Rita', ring: '1', sector: 'family'}], view: {}},
+        {date: '2026-05-02', contacts: [{name: 'Oma Rita', ring: '1', sector: 'family', mutual: true},
+                                        {name: 'Buurvrouw An', ring: '2', sector: 'community'},
+                                        {name: 'Kookclub', ring: '3', sector: 'community', functions: ['belonging']}],
+         view: {feel: 'both'}}]}, 'paarse olifant 7')""")
+    path = tmp_path / "earlier.circle"
+    path.write_text(json.dumps(envelope))
+    page.fill("#keep-passphrase", "paarse olifant 7")
+    page.set_input_files("#keep-file", str(path))
+    page.wait_for_selector("#circle-compare:not([hidden])")
+    assert page.locator("#circle-svg g.contact").count() == 3  # the latest drawing is the one of now
+    assert page.is_checked("input[name=view-feel][value=both]")
+    assert page.locator("#compare-select option").all_text_contents() == ["2026-01-10", "2026-05-02"]
+    assert page.locator("#compare-then h3").inner_text() == "Then: 2026-01-10"
+    assert page.locator("#compare-then g.contact").count() == 1
+    assert page.locator("#compare-now g.contact").count() == 3
+    assert "1 person in the circle." in page.locator("#compare-then li").all_text_contents()
+    page.select_option("#compare-select", "2026-05-02")
+    assert page.locator("#compare-then g.contact").count() == 3
+    # Saving again adds today's drawing to the earlier ones.
+    _add(page, {"name": "Sam", "ring": "1", "sector": "friends"})
+    with page.expect_download() as info:
+        page.click("#keep-save")
+    saved = tmp_path / "again.circle"
+    info.value.save_as(saved)
+    data = page.evaluate("text => window.NetworkCircle.unseal(JSON.parse(text), 'paarse olifant 7')",
+                         saved.read_text())
+    assert [s["date"] for s in data["snapshots"]][:2] == ["2026-01-10", "2026-05-02"]
+    assert len(data["snapshots"]) == 3 and len(data["snapshots"][-1]["contacts"]) == 4
+    assert not run_axe(page)
+    assert dialogs == []
+    for url, body in requests:
+        assert "Rita" not in url + body and "Kookclub" not in url + body and "Sam" not in body
