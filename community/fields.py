@@ -20,6 +20,11 @@ NO = frozenset({"", "0", "false", "no", "nee", "non", "n", "onwaar"})
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+def has_control_character(text: str) -> bool:
+    """Does the text hold a control character other than tab and line breaks?"""
+    return bool(_CONTROL.search(text))
+
+
 def split_list(text: str) -> list[str]:
     """'a|b', 'a; b' or 'a, b' -> ['a', 'b'] (the first separator found wins)."""
     for sep in ("|", ";", ","):
@@ -142,6 +147,9 @@ class Field:
 
 
 MAX_ROOMS = 200
+MAX_CAPACITY = 100_000
+# 'Zaal (99999999999999999999)' or 'Zaal (-5)': meant as a capacity, but not one we can store.
+_CAPACITY_LIKE = re.compile(r"\(\s*[-+]?[\d\s.,]*\d[\d\s.,]*\)$")
 
 
 def _rooms(value, max_length: int | None) -> list[str]:
@@ -149,11 +157,13 @@ def _rooms(value, max_length: int | None) -> list[str]:
     rooms = parse_rooms(value)
     if len(rooms) > MAX_ROOMS:
         raise ValueError(f"{len(rooms)} rooms; at most {MAX_ROOMS} per meeting place")
-    for name, _capacity in rooms:
+    for name, capacity in rooms:
         if max_length and len(name) > max_length:
             raise ValueError(f"the room name {name[:40]!r}... is {len(name)} characters long; at most {max_length}")
         if _CONTROL.search(name):
             raise ValueError("contains a control character (such as a NUL byte)")
+        if (capacity is None and _CAPACITY_LIKE.search(name)) or (capacity or 0) > MAX_CAPACITY:
+            raise ValueError(f"the capacity of the room {name[:40]!r} must be a whole number from 1 to {MAX_CAPACITY}")
     return [room_text(name, capacity) for name, capacity in rooms]
 
 

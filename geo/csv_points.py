@@ -16,6 +16,7 @@ import pandas as pd
 
 from .crs import WGS84, check_wgs84_points
 from .errors import GeoInputError
+from .limits import check_file_lines, read_limited
 from .reading import MAX_PROBLEMS, ask_crs, cap, not_vector, numbers_text
 from .text import NotText, read_text
 
@@ -28,7 +29,8 @@ CSV_SUFFIXES = {".csv", ".tsv", ".txt"}
 
 def read_points_csv(p: Path, name, given_crs, x_field, y_field, notes):
     try:
-        read = read_text(p.read_bytes())
+        check_file_lines(p, name)  # before reading it whole: one 200 MB line took 1.4 GB
+        read = read_text(read_limited(p, name))
     except NotText as exc:
         raise (not_vector(name, "binary content") if exc.line is None
                else GeoInputError(f"{name}, {exc.problems[0]}")) from None

@@ -11,6 +11,7 @@ import numpy as np
 import pyogrio
 import pyogrio.errors
 import shapely
+import shapely.errors
 from pyproj import CRS
 from pyproj.exceptions import CRSError as _ProjCRSError
 from shapely.geometry import MultiPolygon, Polygon
@@ -18,6 +19,7 @@ from shapely.geometry import MultiPolygon, Polygon
 from .crs import WGS84, crs_label, fmt_number, guess_point_crs, in_belgium, normalize_crs
 from .csv_points import CSV_SUFFIXES, read_points_csv
 from .errors import GeoInputError
+from .limits import check_json_text, check_vertices, check_zip, read_limited
 from .reading import ask_crs, not_vector, numbers_text
 
 # Files inside a .zip that GDAL can read as one dataset.
@@ -86,6 +88,7 @@ def read_vector(
         word = "feature"
         numbers = np.arange(1, len(frame) + 1)
         frame, numbers, dropped, repaired = _clean_geometries(frame, numbers, name, word, notes)
+        check_vertices(frame.geometry.values, numbers, name, word)
         source_crs = _resolve_crs(frame, given_crs, name, driver, notes)
         frame = frame.set_crs(source_crs, allow_override=True)
 
@@ -118,6 +121,8 @@ def _parse_crs(crs) -> str:
 
 
 def _read_ogr(p: Path, name: str, layer: str | None, notes: list[str]):
+    if p.suffix.lower() in (".geojson", ".json"):  # GDAL's JSON parser has no limits of ours
+        check_json_text(read_limited(p, name).decode("utf-8", errors="replace"), name)
     target, layer = _ogr_target(p, name, layer)
     try:
         layers = pyogrio.list_layers(target)
@@ -143,6 +148,8 @@ def _read_ogr(p: Path, name: str, layer: str | None, notes: list[str]):
         if info.get("features") == 0:
             raise GeoInputError(f"{name} contains no features")
         frame = pyogrio.read_dataframe(target, layer=layer)
+    except shapely.errors.GEOSException as exc:  # an unclosed ring, a ring of 2 points ...
+        raise GeoInputError(f"{name}: a geometry cannot be read ({str(exc).split(': ', 1)[-1][:200]})") from None
     except _OGR_ERRORS as exc:
         raise not_vector(name, str(exc), (target, str(p), str(p.resolve()))) from None
     if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame:
@@ -173,6 +180,7 @@ def _ogr_target(p: Path, name: str, layer: str | None) -> tuple[str, str | None]
                 for m in zf.namelist()
                 if not m.endswith("/") and not m.startswith("__MACOSX/")
             ]
+            check_zip(zf, name)
     except zipfile.BadZipFile:
         raise not_vector(name, "not a valid zip archive") from None
     lower = {m.lower() for m in members}

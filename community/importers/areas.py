@@ -11,11 +11,26 @@ from geo.areas import assign_parents, check_area_codes
 from geo.errors import GeoInputError
 from geo.io import read_vector
 from ..extensions import db
+from ..fields import has_control_character
 from ..models import Area
 from ..services.areas import LEVELS, areas_frame, reassign_all_places
 from .common import ImportFailed, ImportSummary, Progress, find_column, no_progress
 
 PARENT_OF = {"sector": "district", "district": "municipality"}
+
+
+def _text_problems(frame) -> list[str]:
+    """Codes and names as the area table holds them on both databases (lengths, no control characters)."""
+    problems = []
+    for column, limit in (("code", Area.code.type.length), ("name", Area.name.type.length)):
+        for number, text in enumerate(frame[column], start=1):
+            if has_control_character(text) or "\x00" in text:
+                problems.append(f"feature {number}: the {column} contains a control character (such as a NUL byte)")
+            elif len(text) > limit:
+                problems.append(f"feature {number}: the {column} is {len(text):,} characters long; at most {limit}")
+            if len(problems) >= 50:
+                return problems
+    return problems
 
 
 def import_areas(path: str | Path, *, level: str, code_field: str | None = None,
@@ -53,7 +68,7 @@ def import_areas(path: str | Path, *, level: str, code_field: str | None = None,
     frame = frame.reset_index(drop=True)
     frame["code"] = frame[code_col].astype(str).str.strip()
     frame["name"] = frame[name_col].astype(str).str.strip()
-    code_problems = check_area_codes(frame, "code")
+    code_problems = check_area_codes(frame, "code") + _text_problems(frame)
     if code_problems:
         raise ImportFailed([f"{path.name}: {p}" for p in code_problems])
 

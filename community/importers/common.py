@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Iterator
 
 from geo import text as text_tables
+from geo.errors import GeoInputError
+from geo.limits import check_file_lines, read_limited
 from geo.text import looks_binary
 
 from ..errors import Invalid
@@ -138,13 +140,11 @@ def read_table(path: str | Path) -> TextTable:
     path = Path(path)
     if not path.exists():
         raise ImportFailed([f"{path}: no such file"])
-    data = path.read_bytes()
-    if path.suffix.lower() == ".gz":
-        import gzip
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError):
-            raise ImportFailed([f"{path.name}: not a readable gzip file"]) from None
+    try:  # line length first: one 200 MB line must not be read whole
+        check_file_lines(path, path.name)
+        data = read_limited(path, path.name)
+    except GeoInputError as exc:
+        raise ImportFailed(exc.problems) from None
     if not data.strip():
         raise ImportFailed([f"{path.name}: the file is empty"])
     if looks_binary(data):

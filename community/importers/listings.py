@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from geo.crs import BELGIUM_BOUNDS_WGS84, check_wgs84_points, guess_point_crs, to_wgs84
+from geo.errors import GeoInputError
+from geo.limits import check_json_depth, read_limited
 from .. import fields
 from ..extensions import db
 from ..scheduling import TZ
@@ -182,14 +184,20 @@ class RowReader:
 
 
 def _geojson_rows(path: Path):
-    data = path.read_bytes()
+    try:
+        data = read_limited(path, path.name)
+    except GeoInputError as exc:
+        raise ImportFailed(exc.problems) from None
     if not data.strip():
         raise ImportFailed([f"{path.name}: the file is empty"])
     if looks_binary(data):
         raise ImportFailed([f"{path.name}: this is not a GeoJSON file"])
     text, _ = decode(path, data)
     try:
+        check_json_depth(text, path.name)  # json.loads recursed until RecursionError
         doc = json.loads(text)
+    except GeoInputError as exc:
+        raise ImportFailed(exc.problems) from None
     except json.JSONDecodeError as exc:
         raise ImportFailed([f"{path.name}: line {exc.lineno}: not valid JSON ({exc.msg})"]) from None
     features = doc.get("features") if isinstance(doc, dict) else None
@@ -197,6 +205,11 @@ def _geojson_rows(path: Path):
         raise ImportFailed([f"{path.name}: a GeoJSON FeatureCollection with features is expected"])
     if not features:
         raise ImportFailed([f"{path.name}: the file has no features"])
+    odd = [n for n, f in enumerate(features, start=1)
+           if not isinstance(f, dict) or not isinstance(f.get("properties") or {}, dict)
+           or not isinstance(f.get("geometry") or {}, dict)]
+    if odd:
+        raise ImportFailed([f"{path.name}: feature {n}: not a GeoJSON Feature with properties" for n in odd[:20]])
     header: list[str] = []
     for feature in features:
         for name in (feature.get("properties") or {}):

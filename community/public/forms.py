@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from ..formbase import Form
 
-class OutdatedReportForm(FlaskForm):
+
+class OutdatedReportForm(Form):
     message = TextAreaField(
         _l("What is no longer right?"),
         description=_l("For example: the times changed, it moved, it stopped. Please do not write your name "

@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 from flask_babel import gettext, lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField
 from wtforms.validators import NumberRange
 
+from ..formbase import Form
 from ..services.coverage import parameters
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(Form):
     """GET form: no CSRF (it changes nothing); an absent parameter keeps its default."""
 
     class Meta:

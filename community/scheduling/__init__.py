@@ -8,7 +8,7 @@
 
 Everything outside this package imports from here.
 """
-from .localtime import TZ
+from .localtime import FIRST_DAY, LAST_DAY, TZ, in_calendar
 from .rules import FREQUENCIES, NTH_VALUES, InvalidRecurrence, Recurrence, has_ended, in_force
 from .sessions import SEARCH_HORIZON, Session, is_in_week, is_on, next_session, occurrences, upcoming
 from .slots import PARTS_OF_DAY, matches_slot
@@ -16,6 +16,9 @@ from .wording import describe
 
 __all__ = [
     "TZ",
+    "FIRST_DAY",
+    "LAST_DAY",
+    "in_calendar",
     "FREQUENCIES",
     "NTH_VALUES",
     "PARTS_OF_DAY",

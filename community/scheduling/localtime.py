@@ -23,6 +23,16 @@ from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
 
 TZ = ZoneInfo("Europe/Brussels")
+# The calendar every date of the app lies in (schedules, activities, the workspace calendar,
+# exports). Dates at Python's own ends (0001-01-01, 9999-12-31) overflow as soon as they are
+# moved to UTC or a week is added, and no opening time or activity is that far away.
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2199, 12, 31)
+
+
+def in_calendar(day: date) -> bool:
+    """Is `day` within FIRST_DAY..LAST_DAY (the range every stored date keeps to)?"""
+    return FIRST_DAY <= day <= LAST_DAY
 
 
 def resolve(local: datetime) -> datetime:

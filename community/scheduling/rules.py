@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
+from .localtime import FIRST_DAY, LAST_DAY, in_calendar
+
 FREQUENCIES = ("weekly", "biweekly", "monthly", "once")
 # Monthly: the 1st to 5th such weekday of the month, or -1 for the last one. A month
 # without a 5th one (most of them) simply has no session, as RFC 5545's BYDAY=5TU.
@@ -100,6 +102,11 @@ def _date_problems(rule: Recurrence) -> list[str]:
         problems.append("on_date: only used for a one-off session")
     if freq == "biweekly" and rule.valid_from is None:
         problems.append("valid_from: needed for a biweekly schedule (it fixes which weeks)")
+    for name in ("on_date", "valid_from", "valid_until"):
+        value = getattr(rule, name)
+        if dates_ok and value is not None and not in_calendar(value):
+            problems.append(f"{name}: must lie between {FIRST_DAY.isoformat()} and {LAST_DAY.isoformat()}")
+            dates_ok = False
     if dates_ok:
         if rule.valid_from and rule.valid_until and rule.valid_until < rule.valid_from:
             problems.append("valid_until: is before valid_from")

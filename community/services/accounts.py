@@ -122,6 +122,8 @@ def _check_role_needs(role: str, areas: list, organisation_id) -> None:
         raise Invalid({"areas": _("A worker or coordinator needs at least one area to work in.")})
     if role == "editor" and organisation_id is None:
         raise Invalid({"organisation": _("An organisation editor needs an organisation.")})
+    if role == "editor" and db.session.get(Organisation, organisation_id) is None:
+        raise Invalid({"organisation": _("Choose an organisation from the list.")})
 
 
 def create_user(email: str, role: str, password: str, area_codes=(), organisation_id=None,

@@ -22,6 +22,7 @@ from ..scheduling import TZ
 from . import audit
 from .spreadsheet import csv_text
 from .disclosure import protected_value
+from .periods import activity_days, check_period, local_range
 from .permissions import Scope, activities_visible_to, activity_scope, can, require
 
 # Looks like an e-mail address, or a phone number (9+ digits, spaces, dots, slashes allowed).
@@ -80,13 +81,6 @@ class ActivityCounts:
     reflection: str = ""
 
 
-def local_range(day: date, start: time, end: time) -> tuple[datetime, datetime]:
-    """Aware UTC start and end for a local day and times (end on the same day)."""
-    starts = datetime.combine(day, start, tzinfo=TZ).astimezone(timezone.utc)
-    ends = datetime.combine(day, end, tzinfo=TZ).astimezone(timezone.utc)
-    return starts, ends
-
-
 def get_activity(user, activity_id: uuid.UUID, action: str = "activity.view") -> Activity:
     """Another district's activity is a 403 and an unknown id a 404: never its data."""
     activity = db.session.get(Activity, activity_id)
@@ -114,6 +108,11 @@ def _fill(user, activity: Activity, plan: ActivityPlan) -> None:
         errors["title"] = _("Others see the title: leave out e-mail addresses and phone numbers.")
     room = db.session.get(Room, plan.room_id) if plan.room_id else None
     place = db.session.get(MeetingPlace, plan.place_id) if plan.place_id else None
+    if plan.place_id and (place is None or place.archived_at is not None):
+        errors["place"] = _("Choose a meeting place from the list.")
+        place = None
+    if plan.room_id and room is None:
+        errors["room"] = _("Choose a room from the list, or no particular room.")
     if room is not None and place is None:
         place = room.place
     if room is not None and room.place_id != place.id:
@@ -123,6 +122,11 @@ def _fill(user, activity: Activity, plan: ActivityPlan) -> None:
         errors["place"] = _("Choose a meeting place, or click the spot on the map (or enter latitude and longitude).")
     if has_point and not (-90 <= plan.latitude <= 90 and -180 <= plan.longitude <= 180):
         errors["latitude"] = _("Latitude must be between -90 and 90 and longitude between -180 and 180.")
+    first, last = activity_days()
+    if not first <= plan.day <= last:
+        errors["day"] = _("Give a date between %(first)s and %(last)s.", first=first.isoformat(),
+                          last=last.isoformat())
+        raise Invalid(errors)
     starts, ends = local_range(plan.day, plan.start, plan.end)
     if ends <= starts:
         errors["end"] = _("The end time must be after the start time.")
@@ -401,6 +405,7 @@ def export_csv(user, first_day: date, last_day: date, area_id=None) -> str:
     It leaves the team, so counts below 5 read '<5'; reflections stay in the workspace.
     """
     require(user, "activity.export")
+    check_period(first_day, last_day)
     if last_day < first_day:
         raise Invalid({"last_day": _("The end of the period must be on or after its start.")})
     areas = export_areas(user)

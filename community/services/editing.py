@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload, subqueryload
 
-from ..errors import Invalid, NotFound
+from ..errors import BadRequest, Invalid, NotFound
 from ..extensions import db
 from ..importers.common import key
 from ..models import (AddressPoint, ChangeRequest, Initiative, InitiativeAtPlace, MeetingPlace,
@@ -79,11 +79,16 @@ def areas_at(latitude: float, longitude: float, levels=LEVELS) -> dict:
 
 # ------------------------------------------------------------------ addresses
 
+MAX_ADDRESS_SEARCH = 200  # a longer LIKE pattern is "too complex" for SQLite (a 500 before)
+
+
 def search_addresses(text: str, limit: int = 10) -> list[AddressPoint]:
     """Addresses from our own address data matching 'Street 12' or 'Street 12, 9000'."""
     text = (text or "").strip()
     if len(text) < 3:
         return []
+    if len(text) > MAX_ADDRESS_SEARCH:
+        raise BadRequest({"q": _("The search text is too long (at most 200 characters).")})
     postcode = ""
     if "," in text:
         text, _sep, rest = text.partition(",")

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from ..errors import Invalid
+from ..errors import BadRequest, Invalid
 from ..extensions import db
 from ..scheduling import TZ
 from ..services import activities, audit, dashboard as dashboard_service, editing
@@ -153,6 +153,10 @@ def calendar():
         monday = activities.week_start(date.fromisoformat(request.args["week"]))
     except (KeyError, ValueError):
         monday = activities.week_start(datetime.now(TZ).date())
+    try:
+        activities.check_period(monday, monday)  # the app's calendar ends far from date.max
+    except Invalid as problem:
+        raise BadRequest({"week": problem.message}) from None
     districts = districts_of(user)
     area = next((a for a in districts if a.code == request.args.get("area")), None)
     start, end = activities.week_range(monday)

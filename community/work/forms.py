@@ -4,12 +4,12 @@ from __future__ import annotations
 import uuid
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, EmailField, FloatField, HiddenField, IntegerField, PasswordField,
                      RadioField, SelectField, SelectMultipleField, StringField, TextAreaField, TimeField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from .. import fields, taxonomy
+from ..formbase import Form, IdField
 from ..models.user import ROLES
 from ..i18n import current_locale
 
@@ -32,13 +32,13 @@ def _choices(vocabulary):
     return vocabulary.choices(current_locale())
 
 
-class CsrfOnlyForm(FlaskForm):
+class CsrfOnlyForm(Form):
     """For buttons that change something (verify, archive, cancel, revoke): only the CSRF token."""
 
 
 # ------------------------------------------------------------------ activities
 
-class OnceForm(FlaskForm):
+class OnceForm(Form):
     """A form that must act once: it carries a one-time key (work/helpers.py commit_once)."""
 
     submission_key = HiddenField(default=lambda: uuid.uuid4().hex)
@@ -47,10 +47,10 @@ class OnceForm(FlaskForm):
 class ActivityPlanForm(OnceForm):
     title = StringField(_A["title"].label, validators=[DataRequired(_A["title"].required),
                                                       Length(max=_A["title"].max_length)])
-    initiative = SelectField(_l("Initiative (optional)"), choices=[], validate_choice=False)
-    place = SelectField(_A["place_id"].label, choices=[], validate_choice=False,
-                        description=_l("Or leave empty and mark the spot on the map below."))
-    room = SelectField(_A["room_id"].label, choices=[], validate_choice=False)
+    initiative = IdField(_l("Initiative (optional)"), choices=[])
+    place = IdField(_A["place_id"].label, choices=[],
+                    description=_l("Or leave empty and mark the spot on the map below."))
+    room = IdField(_A["room_id"].label, choices=[])
     latitude = FloatField(_l("Latitude"), validators=[Optional(), NumberRange(-90, 90)])
     longitude = FloatField(_l("Longitude"), validators=[Optional(), NumberRange(-180, 180)])
     day = DateField(_l("Date"), validators=[InputRequired(_l("Enter the date, for example 2026-03-14."))])
@@ -98,11 +98,11 @@ class ActivityDoneForm(OnceForm):
         self.target_groups_reached.choices = _choices(taxonomy.TARGET_GROUPS)
 
 
-class FeedForm(FlaskForm):
+class FeedForm(Form):
     area = SelectField(_l("Which calendar"), choices=[], validate_choice=True)
 
 
-class ExportForm(FlaskForm):
+class ExportForm(Form):
     class Meta:
         csrf = False  # a GET form that only reads
 
@@ -143,7 +143,7 @@ def _form_field(f):
     return StringField(**options)
 
 
-class EntityForm(FlaskForm):
+class EntityForm(Form):
     """A listing form built from its entity's description; choices filled in the request's language."""
 
     entity = None
@@ -188,15 +188,15 @@ class _InitiativeBase(EntityForm):
 
 InitiativeForm = entity_form(
     fields.INITIATIVE, base=_InitiativeBase,
-    organisation=SelectField(_l("Organisation"), choices=[], validate_choice=False),
-    place=SelectField(_l("Held at (meeting place)"), choices=[], validate_choice=False,
-                      description=_l("You can add more places and the opening times after saving.")))
+    organisation=IdField(_l("Organisation"), choices=[]),
+    place=IdField(_l("Held at (meeting place)"), choices=[],
+                  description=_l("You can add more places and the opening times after saving.")))
 
 
-class ScheduleForm(FlaskForm):
+class ScheduleForm(Form):
     """Opening times: the labels are the schedule fields' (community/fields.py); days are boxes here."""
 
-    place = SelectField(_A["place_id"].label, choices=[], validate_choice=False)
+    place = IdField(_A["place_id"].label, choices=[])
     frequency = SelectField(_S["frequency"].label, choices=[])
     weekdays = CheckboxGroup(_S["weekdays"].label, choices=[])
     nth = SelectField(_S["nth"].label, choices=[], validate_choice=False)
@@ -216,21 +216,21 @@ class ScheduleForm(FlaskForm):
                             ("4", _l("fourth")), ("-1", _l("last"))]
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     note = TextAreaField(_l("Note to the organisation (optional)"), validators=[Length(max=2000)])
 
 
-class ResolveForm(FlaskForm):
+class ResolveForm(Form):
     note = TextAreaField(_l("What did you do?"), validators=[DataRequired(_l("Write a short note on what you did."))])
 
 
 # ------------------------------------------------------------------ users
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(_l("Enter an e-mail address."))])
     role = RadioField(_l("Role"), choices=[], validators=[InputRequired(_l("Choose a role."))])
     areas = CheckboxGroup(_l("Areas"), choices=[], description=_l("Districts for a worker; the municipality or districts for a coordinator."))
-    organisation = SelectField(_l("Organisation (for an organisation editor)"), choices=[], validate_choice=False)
+    organisation = IdField(_l("Organisation (for an organisation editor)"), choices=[])
     password = PasswordField(_l("Password"), render_kw={"autocomplete": "new-password"},
                              description=_l("At least 10 characters. Or leave empty and hand over a reset link after saving."))
     is_enabled = BooleanField(_l("Account enabled"), default=True)
