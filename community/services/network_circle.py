@@ -61,9 +61,16 @@ def messages() -> dict[str, str]:
         "no_crypto": _("This browser cannot encrypt here, so saving is not possible. You can print."),
         "view_none": _("You have not said yet how your network feels to you."),
         "view_words": _("In your words: {list}."),
+        "models_for": _("Ways of working that could fit, for {list}:"),
         "then": _("Then: {date}"),
         "now": _("Now, on screen"),
     }
+
+
+# Working models that could fit when a sector of the circle has no one yet (domain.md): a buddy or a peer
+# network where there are no friends yet; neighbourhood work and volunteering where there are no neighbours,
+# colleagues or clubs. The finder link carries only the model code.
+SECTOR_MODELS = {"friends": ("buddy", "peer"), "community": ("location", "organisation")}
 
 
 def config() -> dict:
@@ -71,4 +78,6 @@ def config() -> dict:
     return {"vocabularies": vocabularies(), "short_sectors": _short_sectors(), "messages": messages(),
             # Only the finder's own network functions can be a filter; advice is not one.
             "finder_functions": list(taxonomy.NETWORK_FUNCTIONS.codes),
+            "sector_models": {sector: list(codes) for sector, codes in SECTOR_MODELS.items()},
+            "models": dict(taxonomy.WORKING_MODELS.choices(current_locale())),
             "finder_url": url_for("public.initiatives"), "storage_key": "buurtkracht-network-circle"}

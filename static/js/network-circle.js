@@ -389,6 +389,22 @@
     $("offers-hidden").replaceChildren.apply($("offers-hidden"), hidden);
     $("offers-functions").textContent = thin.length ? fill(msg.offers_for, {list: names("functions", thin)})
       : msg.offers_all;
+    // Working models for the sectors with no one yet: one finder link each, carrying only the model code.
+    var empty = s.count ? s.sectorsEmpty.filter(function (sector) { return cfg.sector_models[sector]; }) : [];
+    var models = [];
+    empty.forEach(function (sector) {
+      cfg.sector_models[sector].forEach(function (code) { if (models.indexOf(code) < 0) { models.push(code); } });
+    });
+    var intro = $("offers-models-intro"), list = $("offers-models");
+    intro.textContent = models.length ? fill(msg.models_for, {list: names("sectors", empty)}) : "";
+    intro.hidden = list.hidden = models.length === 0;
+    list.replaceChildren.apply(list, models.map(function (code) {
+      var li = document.createElement("li"), link = document.createElement("a");
+      link.href = cfg.finder_url + "?model=" + encodeURIComponent(code);
+      link.textContent = cfg.models[code];
+      li.appendChild(link);
+      return li;
+    }));
   }
 
   function viewText() {

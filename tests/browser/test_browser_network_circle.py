@@ -93,6 +93,12 @@ def test_contacts_are_drawn_and_listed_as_text_and_never_sent(page, live_server,
     assert "Marked as more of a strain than a support: 1." in summary
     hidden = page.locator("#offers-hidden input").evaluate_all("els => els.map(e => e.name + '=' + e.value)")
     assert hidden == ["function=belonging", "function=practical", "function=stability"]
+    # No friends or acquaintances yet: a buddy scheme or a peer network could fit (links with the model only).
+    assert page.locator("#offers-models-intro").inner_text() == \
+        "Ways of working that could fit, for Friends and acquaintances:"
+    links = page.locator("#offers-models a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+    assert links == ["/initiatives?model=buddy", "/initiatives?model=peer"]
+    assert page.locator("#offers-models a").all_text_contents() == ["Personal friend (buddy scheme)", "Peer network"]
     # Own view: the person's words, not a label.
     page.check("input[name=view-feel][value=strengthening]")
     assert page.locator("#circle-view-text").inner_text() == "In your words: strengthening: it gives me energy."

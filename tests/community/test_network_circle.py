@@ -36,6 +36,10 @@ def test_the_page_renders_in_each_language_without_an_account(client, lang, head
     # Only the finder's own functions become a finder filter.
     assert config["finder_functions"] == list(taxonomy.NETWORK_FUNCTIONS.codes)
     assert config["finder_url"] == "/initiatives"
+    # Working models suggested for empty sectors are finder codes, labelled in the page's language.
+    models = {code for codes in config["sector_models"].values() for code in codes}
+    assert models and models <= set(taxonomy.WORKING_MODELS.codes) <= set(config["models"])
+    assert set(config["sector_models"]) <= set(taxonomy.CIRCLE_SECTORS.codes)
     assert 'src="/static/js/network-circle.js"' in html
 
 
