@@ -27,7 +27,12 @@ def live_server(backend, tmp_path_factory):
     from tests.support import make_app
     from community.extensions import db
     tmp = tmp_path_factory.mktemp("live")
-    app, url = make_app(backend, tmp, demo=True, TESTING=False, BUURTKRACHT_TILE_URL="")
+    # The live server lives for the whole session: on PostgreSQL it gets a database of its own,
+    # or every test after the first browser test would read the demo instead of its own records.
+    own = type(backend)() if backend.name == "postgresql" else backend
+    if own is not backend:
+        own.prepare()
+    app, url = make_app(own, tmp, demo=True, TESTING=False, BUURTKRACHT_TILE_URL="")
     port = _free_port()
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -35,7 +40,9 @@ def live_server(backend, tmp_path_factory):
     yield type("Live", (), {"url": f"http://127.0.0.1:{port}", "app": app})
     server.shutdown()
     with app.app_context():
-        backend.reset(url, db.engine)
+        own.reset(url, db.engine)
+    if own is not backend:
+        own.finish()
 
 
 @pytest.fixture(scope="session")
