@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from import_listings import fresh_database  # noqa: E402
-from reads_during_import import free_port  # noqa: E402
+from reads_during_import import free_port, p  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "buurtkracht-demo"
@@ -98,8 +98,7 @@ def log_done(client: Client, activity_id: str) -> tuple[float, int]:
 
 
 def pct(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(q * len(values)))] * 1000 if values else float("nan")
+    return p(values, q) if values else float("nan")
 
 
 def run_checkout(label: str, checkout: Path, opts, workdir: Path) -> None:

@@ -15,10 +15,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def select_locale() -> str:
     from flask import current_app, has_request_context
-    languages = ("nl", "fr", "en")
+    from .i18n import LANGUAGE_COOKIE
+    languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # the command line and background jobs: the site's default
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    wanted = request.args.get("lang") or request.cookies.get("lang")
+    wanted = request.args.get("lang") or request.cookies.get(LANGUAGE_COOKIE)
     if wanted in languages:
         return wanted
     return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]

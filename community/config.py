@@ -5,6 +5,16 @@ import os
 import secrets
 from pathlib import Path
 
+def setting(name: str, default=None):
+    """A setting at run time: app config first (tests set it there), then the environment
+    (operators set it there), then `default`."""
+    from flask import current_app
+    value = current_app.config.get(name)
+    if value in (None, ""):
+        value = os.environ.get(name)
+    return default if value in (None, "") else value
+
+
 DEFAULT_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 DEFAULT_TILE_ATTRIBUTION = (
     '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'

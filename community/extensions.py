@@ -68,6 +68,10 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
 _READ_ONLY: ContextVar[bool] = ContextVar("buurtkracht_read_only", default=False)
 
 
+def is_read_only() -> bool:
+    return _READ_ONLY.get()
+
+
 @contextmanager
 def reading_only():
     """Transactions begun inside this block only read: on SQLite they start DEFERRED.
@@ -77,11 +81,11 @@ def reading_only():
     a deferred transaction that later writes fails at once with SQLITE_BUSY_SNAPSHOT when
     another process committed in between, instead of waiting its turn.
     """
-    token = _READ_ONLY.set(True)
+    token = begin_read_only()
     try:
         yield
     finally:
-        _READ_ONLY.reset(token)
+        end_read_only(token)
 
 
 @contextmanager

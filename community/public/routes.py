@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import (Blueprint, flash, make_response, redirect, render_template, request,
+from flask import (Blueprint, current_app, flash, make_response, redirect, render_template, request,
                    url_for)
 from flask_babel import gettext as _
 
@@ -137,7 +137,7 @@ def report_place(place_id: uuid.UUID):
 
 @bp.get("/lang/<code>")
 def set_language(code: str):
-    if code not in ("nl", "fr", "en"):
+    if code not in current_app.config["LANGUAGES"]:
         raise NotFound()
     target = safe_next(request.args.get("next"), "/")
     return set_language_cookie(make_response(redirect(target)), code)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import secrets
 import smtplib
 import uuid
@@ -16,6 +15,7 @@ from flask_mailman import EmailMessage
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..config import setting
 from ..errors import Invalid, NotFound
 from ..extensions import db, mail
 from ..models import Area, Organisation, User, UserArea
@@ -83,14 +83,6 @@ def safe_next(target: str | None, default: str = "/work/") -> str:
     if parts.scheme or parts.netloc:
         return default
     return target
-
-
-def setting(name: str, default=None):
-    """App config first (tests set it there), then the environment (operators set it there)."""
-    value = current_app.config.get(name)
-    if value in (None, ""):
-        value = os.environ.get(name)
-    return default if value in (None, "") else value
 
 
 # ------------------------------------------------------------------ users

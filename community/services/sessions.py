@@ -27,8 +27,9 @@ from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from ..config import setting
 from ..errors import TooManyRequests
-from ..extensions import db, writing
+from ..extensions import db, is_read_only, writing
 from ..models import LoginThrottle, User, UserSession
 from ..models.types import utcnow
 
@@ -42,11 +43,6 @@ TOUCH_EVERY = timedelta(minutes=1)
 
 class Throttled(TooManyRequests):
     """Too many log-in attempts for this account or from this address (429)."""
-
-
-def setting(name: str, default=None):
-    value = current_app.config.get(name)
-    return default if value is None else value
 
 
 def _hash(*parts: str) -> str:
@@ -160,13 +156,18 @@ def user_for(token: str) -> User | None:
     if user is None or not user.is_enabled:
         return None
     if row.last_seen_at < now - TOUCH_EVERY:
-        _touch(row.token_hash, now)
+        if is_read_only():
+            _touch(row.token_hash, now)
+        else:  # a write request holds the write lock already (SQLite): record it with the request
+            row.last_seen_at = now
     user._session_token = token
     return user
 
 
 def _touch(token_hash: str, now) -> None:
-    """Record use in a short transaction of its own, so a page that only reads stays read-only."""
+    """Record use in a short transaction of its own, so a page that only reads stays read-only.
+    (Only for read-only requests: on SQLite a writing request's own transaction holds the
+    write lock, and a second connection would wait for it.)"""
     with writing(), db.engine.begin() as connection:
         connection.execute(update(UserSession).where(UserSession.token_hash == token_hash)
                            .values(last_seen_at=now))

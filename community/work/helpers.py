@@ -51,18 +51,9 @@ def commit_or_show(form, action, remember=None):
         db.session.rollback()
         show_problems(form, problem)
         return None, False
-    if remember is None:
-        db.session.commit()
-        return result, True
-    remember(result)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        if first_result(form) is None:
-            raise
-        form._lost_race = True  # the same key was committed by a simultaneous post
-        return None, False
+    if remember is not None:
+        remember(result)
+    db.session.commit()
     return result, True
 
 
@@ -103,11 +94,15 @@ def commit_once(form, action, result_path) -> Outcome:
     first = first_result(form)
     if first is not None:
         return Outcome(first, True, repeated=True)
-    result, ok = commit_or_show(form, action, remember=lambda r: _remember(form, result_path(r)))
-    if ok:
-        return Outcome(result_path(result), True)
-    first = first_result(form) if getattr(form, "_lost_race", False) else None
-    return Outcome(first, first is not None, repeated=first is not None)
+    try:
+        result, ok = commit_or_show(form, action, remember=lambda r: _remember(form, result_path(r)))
+    except IntegrityError:
+        db.session.rollback()
+        first = first_result(form)  # the same key, committed by a simultaneous post
+        if first is None:
+            raise
+        return Outcome(first, True, repeated=True)
+    return Outcome(result_path(result) if ok else None, ok)
 
 
 def _remember(form, path: str) -> None:

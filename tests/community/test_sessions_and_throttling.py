@@ -166,3 +166,16 @@ def test_a_disabled_account_is_logged_out_everywhere(app, db, people):
     people.users["worker"].is_enabled = False
     db.session.commit()
     assert client.get("/work/").status_code == 302
+
+
+def test_a_write_after_a_pause_records_use_with_the_request(app, db, people):
+    """On SQLite a POST holds the write lock from its first query; recording the session's use on
+    a second connection waited 30 s for that lock and answered 500."""
+    client = fresh_request_client(app)
+    assert _login(client).status_code == 302
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/work/").get_data(as_text=True)).group(1)
+    db.session.execute(update(UserSession).values(last_seen_at=utcnow() - timedelta(minutes=90)))
+    db.session.commit()
+    response = client.post("/logout", data={"csrf_token": token})  # the first request after the pause
+    assert response.status_code == 302
+    assert sessions.count_for(people.users["worker"]) == 0
