@@ -202,7 +202,12 @@ class Schedule(db.Model):
 
     @property
     def weekday_list(self) -> tuple[int, ...]:
-        return tuple(int(d) for d in self.weekdays.split(",") if d.strip() != "")
+        return self.parse_weekdays(self.weekdays)
+
+    @staticmethod
+    def parse_weekdays(stored: str) -> tuple[int, ...]:
+        """The stored "0,2" as (0, 2); for readers of the bare column too."""
+        return tuple(int(d) for d in stored.split(",") if d.strip() != "")
 
     def recurrence(self):
         from ..scheduling import Recurrence

@@ -1,8 +1,9 @@
 """What the review reads from the database: areas, indicator values, address points, offers, activities.
 
-Column selects where a row is all that is needed; the offers go through the
-models because their codes, schedules and containing areas are model logic.
-Nothing here computes: ``computation`` turns these frames into the review.
+Column selects only (a handful of statements, whatever the data's size); the rules that are
+model logic are called, not copied: schedules through ``community.scheduling``, the weekday
+list through ``Schedule.parse_weekdays``. Nothing here computes: ``computation`` turns these
+frames into the review.
 """
 from __future__ import annotations
 
@@ -14,12 +15,11 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import shape
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
 from ...extensions import db
 from ...models import (Activity, ActivityPartner, AddressPoint, Area, IndicatorValue, Initiative,
-                       InitiativeAtPlace, InitiativeTerm, MeetingPlace, Organisation, Schedule)
-from ...scheduling import TZ, matches_slot
+                       InitiativeAtPlace, InitiativeTerm, MeetingPlace, Organisation, PlaceArea, Schedule)
+from ...scheduling import TZ, Recurrence, matches_slot
 from .parameters import COUNTED_STATUSES, LEVELS, stale_months
 
 OFFER_COLUMNS = ["initiative_id", "name", "organisation", "organisation_id", "place", "place_id", "place_kind",
@@ -77,35 +77,90 @@ def load_address_points() -> np.ndarray | None:
 
 
 def load_offers() -> pd.DataFrame:
-    """One row per counted initiative at each of its meeting places (not archived), with what the review asks."""
+    """One row per counted initiative at each of its meeting places (not archived), with what the review asks.
+
+    Five column selects, whatever the number of offers: the offers with their place and
+    organisation, their codes, their schedules and their places' areas. Evening and weekend
+    come from ``community.scheduling`` (once per distinct rule: most schedules share one).
+    """
     fresh_from = datetime.now(TZ).date() - timedelta(days=round(stale_months() * 30.44))
-    initiatives = db.session.scalars(
-        select(Initiative).where(Initiative.archived_at.is_(None), Initiative.status.in_(COUNTED_STATUSES))
-        .options(selectinload(Initiative.locations).selectinload(InitiativeAtPlace.schedules),
-                 selectinload(Initiative.organisation)).order_by(Initiative.name)).all()
-    rows = []
-    for init in initiatives:
-        for loc in init.locations:
-            place = loc.place
-            if place.archived_at is not None:
-                continue
-            rules = [s.recurrence() for s in loc.schedules]
-            row = {
-                "initiative_id": str(init.id), "name": init.name, "organisation": init.organisation.name,
-                "organisation_id": str(init.organisation_id), "place": place.name, "place_id": str(place.id),
-                "place_kind": place.kind, "lon": place.longitude, "lat": place.latitude,
-                "models": init.working_models, "groups": init.target_groups, "tie_type": init.tie_type,
-                "free": init.cost == "free",
-                "childcare": init.childcare in ("children_welcome", "childcare_provided"),
-                "evening": any(_safe_slot(r, None, "evening") for r in rules),
-                "weekend": any(_safe_slot(r, 5, None) or _safe_slot(r, 6, None) for r in rules),
-                "verified": init.last_verified is not None and init.last_verified >= fresh_from,
-                "accessibility_unknown": init.wheelchair == "unknown" and place.wheelchair == "unknown",
-            }
-            for level in LEVELS:
-                row["in_" + level] = place.area_code(level)
-            rows.append(row)
-    return pd.DataFrame(rows, columns=OFFER_COLUMNS)
+    counted = (Initiative.archived_at.is_(None), Initiative.status.in_(COUNTED_STATUSES),
+               MeetingPlace.archived_at.is_(None))
+    located = (select(InitiativeAtPlace.id).join(Initiative, InitiativeAtPlace.initiative_id == Initiative.id)
+               .join(MeetingPlace, InitiativeAtPlace.place_id == MeetingPlace.id).where(*counted))
+    rows = db.session.execute(
+        select(InitiativeAtPlace.id.label("location_id"), Initiative.id, Initiative.name,
+               Organisation.name.label("organisation"), Initiative.organisation_id, MeetingPlace.name.label("place"),
+               MeetingPlace.id.label("place_id"), MeetingPlace.kind, MeetingPlace.longitude, MeetingPlace.latitude,
+               Initiative.tie_type, Initiative.cost, Initiative.childcare, Initiative.last_verified,
+               Initiative.wheelchair, MeetingPlace.wheelchair.label("place_wheelchair"))
+        .join(Initiative, InitiativeAtPlace.initiative_id == Initiative.id)
+        .join(Organisation, Initiative.organisation_id == Organisation.id)
+        .join(MeetingPlace, InitiativeAtPlace.place_id == MeetingPlace.id)
+        .where(*counted).order_by(Initiative.name, Initiative.id, MeetingPlace.name, MeetingPlace.id)).all()
+    if not rows:
+        return pd.DataFrame(columns=OFFER_COLUMNS)
+    codes = _offer_codes(counted)
+    evening, weekend = _offer_times(located)
+    areas = _place_areas(located)
+    frame = pd.DataFrame({
+        "initiative_id": [str(r.id) for r in rows], "name": [r.name for r in rows],
+        "organisation": [r.organisation for r in rows], "organisation_id": [str(r.organisation_id) for r in rows],
+        "place": [r.place for r in rows], "place_id": [str(r.place_id) for r in rows],
+        "place_kind": [r.kind for r in rows], "lon": [r.longitude for r in rows], "lat": [r.latitude for r in rows],
+        "models": [codes.get((r.id, "working_model"), []) for r in rows],
+        "groups": [codes.get((r.id, "target_group"), []) for r in rows],
+        "tie_type": [r.tie_type for r in rows], "free": [r.cost == "free" for r in rows],
+        "childcare": [r.childcare in ("children_welcome", "childcare_provided") for r in rows],
+        "evening": [r.location_id in evening for r in rows], "weekend": [r.location_id in weekend for r in rows],
+        "verified": [r.last_verified is not None and r.last_verified >= fresh_from for r in rows],
+        "accessibility_unknown": [r.wheelchair == "unknown" and r.place_wheelchair == "unknown" for r in rows],
+    })
+    for level in LEVELS:
+        frame["in_" + level] = [areas.get((r.place_id, level)) for r in rows]
+    return frame[OFFER_COLUMNS]
+
+
+def _offer_codes(counted) -> dict:
+    """(initiative id, scheme) -> sorted codes, for the schemes the review reads."""
+    codes: dict = {}
+    for initiative_id, scheme, code in db.session.execute(
+            select(InitiativeTerm.initiative_id, InitiativeTerm.scheme, InitiativeTerm.code)
+            .join(Initiative, InitiativeTerm.initiative_id == Initiative.id)
+            .where(*counted[:2], InitiativeTerm.scheme.in_(("working_model", "target_group")))):
+        codes.setdefault((initiative_id, scheme), []).append(code)
+    for found in codes.values():
+        found.sort()
+    return codes
+
+
+def _offer_times(located) -> tuple[set, set]:
+    """The locations with a session in the evening, and those with one at the weekend."""
+    evening, weekend, judged = set(), set(), {}
+    for row in db.session.execute(
+            select(Schedule.location_id, Schedule.frequency, Schedule.weekdays, Schedule.start_time,
+                   Schedule.end_time, Schedule.nth, Schedule.on_date, Schedule.valid_from, Schedule.valid_until)
+            .where(Schedule.location_id.in_(located))):
+        rule = Recurrence(frequency=row.frequency, start_time=row.start_time, end_time=row.end_time,
+                          weekdays=Schedule.parse_weekdays(row.weekdays), nth=row.nth, on_date=row.on_date,
+                          valid_from=row.valid_from, valid_until=row.valid_until)
+        if rule not in judged:
+            judged[rule] = (_safe_slot(rule, None, "evening"),
+                            _safe_slot(rule, 5, None) or _safe_slot(rule, 6, None))
+        at_evening, at_weekend = judged[rule]
+        if at_evening:
+            evening.add(row.location_id)
+        if at_weekend:
+            weekend.add(row.location_id)
+    return evening, weekend
+
+
+def _place_areas(located) -> dict:
+    """(place id, level) -> area code, for the places of the counted offers."""
+    places = select(InitiativeAtPlace.place_id).where(InitiativeAtPlace.id.in_(located))
+    return {(place_id, level): code for place_id, level, code in db.session.execute(
+        select(PlaceArea.place_id, PlaceArea.level, Area.code).join(Area, PlaceArea.area_id == Area.id)
+        .where(PlaceArea.place_id.in_(places)))}
 
 
 def _safe_slot(rule, weekday, part) -> bool:
