@@ -221,12 +221,28 @@ def reach_shares(reach: sp.csr_matrix, population, groups, flags: pd.DataFrame) 
     return shares
 
 
+def area_offers(reach: sp.csr_matrix, groups, areas) -> sp.csr_matrix:
+    """Boolean (areas x offers): offer j is within reach of at least one point of ``areas[i]``.
+
+    ``groups``: the area of each row (point) of ``reach``; points of an area not in
+    ``areas`` are left out. One sparse product, however many areas.
+    """
+    position = pd.Index(areas).get_indexer(np.asarray(groups, dtype=object))
+    keep = np.flatnonzero(position >= 0)
+    member = sp.csr_matrix((np.ones(len(keep)), (position[keep], keep)), shape=(len(areas), reach.shape[0]))
+    counts = (member @ reach.astype(float)).tocsr()
+    counts.eliminate_zeros()
+    return sp.csr_matrix((np.ones(counts.nnz, dtype=bool), counts.indices, counts.indptr), shape=counts.shape)
+
+
 def offers_in_reach(reach: sp.csr_matrix, groups) -> dict:
     """Per area: the sorted offer positions (columns of ``reach``) within reach of any of its points."""
-    groups = np.asarray(groups)
-    coo = reach.tocoo()
-    frame = pd.DataFrame({"area": groups[coo.row], "offer": coo.col}).drop_duplicates()
-    return {area: sorted(g["offer"].tolist()) for area, g in frame.groupby("area", sort=True)}
+    groups = np.asarray(groups, dtype=object)
+    areas = sorted(set(groups.tolist()))
+    matrix = area_offers(reach, groups, areas)
+    matrix.sort_indices()
+    return {area: matrix.indices[matrix.indptr[i]:matrix.indptr[i + 1]].tolist()
+            for i, area in enumerate(areas) if matrix.indptr[i + 1] > matrix.indptr[i]}
 
 
 # ---------------------------------------------------------------- classes for the map
@@ -256,7 +272,7 @@ def _need_crs(frame, what: str) -> None:
 
 
 __all__ = [
-    "METHODS", "area_access", "demand_points", "offers_in_reach", "point_access", "quantile_classes", "reach_matrix",
+    "METHODS", "area_access", "area_offers", "demand_points", "offers_in_reach", "point_access", "quantile_classes", "reach_matrix",
     "reach_shares",
 ]
 

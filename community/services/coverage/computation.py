@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from geo import coverage as geo_coverage
 from geo import need as geo_need
@@ -37,7 +38,7 @@ class Coverage:
     areas: pd.DataFrame  # one row per area (all levels), index code
     geometries: gpd.GeoDataFrame  # EPSG:4326, index code
     offers: pd.DataFrame  # one row per initiative at a place
-    in_reach: dict  # level -> {area code: [offer positions]}
+    in_reach: dict  # level -> boolean (areas of the level, in order) x offers: within reach of the area
     reach: dict  # area code -> {kind: share of residents}
     activities_logged: bool
     activities: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -207,7 +208,7 @@ def build(params: ReviewParams, version: tuple, base: Base, activities: pd.DataF
         shares = geo_coverage.reach_shares(reach_matrix[rows], points["population"][has], groups[has], base.flags)
         for code, row in shares.iterrows():
             reach[code] = row.to_dict()
-        in_reach[level] = geo_coverage.offers_in_reach(reach_matrix[rows], groups[has].to_numpy())
+        in_reach[level] = geo_coverage.area_offers(reach_matrix[rows], groups[has].to_numpy(), codes)
         own = indicators.reindex(codes)
         need = geo_need.need_index(own, dict(params.weights))
         gap = geo_need.coverage_gap(need, access["supply_mass"])
@@ -235,31 +236,42 @@ def build(params: ReviewParams, version: tuple, base: Base, activities: pd.DataF
 # ---------------------------------------------------------------- columns
 
 
-def _add_offer_columns(frame: pd.DataFrame, offers: pd.DataFrame, in_reach: dict, level: str) -> None:
-    inside = offers[offers["in_" + level].notna()] if len(offers) else offers
-    per_area = inside.groupby("in_" + level) if len(inside) else None
-    frame["initiatives_in_area"] = [
-        per_area.get_group(c)["initiative_id"].nunique() if per_area is not None and c in per_area.groups else 0
-        for c in frame.index]
-    frame["organisations_in_area"] = [
-        per_area.get_group(c)["organisation_id"].nunique() if per_area is not None and c in per_area.groups else 0
-        for c in frame.index]
-    for name in ("initiatives_in_reach", "free_share", "childcare_share", "verified_share",
-                 "accessibility_unknown_share", "bonding_count", "bridging_count"):
-        frame[name] = np.nan
-    for code in frame.index:
-        positions = in_reach.get(code, [])
-        sub = offers.iloc[positions] if positions else offers.iloc[0:0]
-        unique = sub.drop_duplicates("initiative_id")
-        n = len(unique)
-        frame.at[code, "initiatives_in_reach"] = n
-        if n:
-            frame.at[code, "free_share"] = unique["free"].mean()
-            frame.at[code, "childcare_share"] = unique["childcare"].mean()
-            frame.at[code, "verified_share"] = unique["verified"].mean()
-            frame.at[code, "accessibility_unknown_share"] = sub["accessibility_unknown"].mean()
-            frame.at[code, "bonding_count"] = int(unique["tie_type"].isin(["bonding", "both"]).sum())
-            frame.at[code, "bridging_count"] = int(unique["tie_type"].isin(["bridging", "both"]).sum())
+def _add_offer_columns(frame: pd.DataFrame, offers: pd.DataFrame, reached: sp.csr_matrix, level: str) -> None:
+    """Counts in the area, and what the distinct initiatives within reach are like (``reached``: areas x offers)."""
+    column = "in_" + level
+    inside = offers[offers[column].notna()]
+    for name, key in (("initiatives_in_area", "initiative_id"), ("organisations_in_area", "organisation_id")):
+        counts = inside.groupby(column)[key].nunique() if len(inside) else pd.Series(dtype=int)
+        frame[name] = counts.reindex(frame.index).fillna(0).astype(int).to_numpy()
+    shares = ("free_share", "childcare_share", "verified_share", "accessibility_unknown_share")
+    if not len(offers):
+        frame["initiatives_in_reach"] = 0.0
+        for name in shares + ("bonding_count", "bridging_count"):
+            frame[name] = np.nan
+        return
+    # Each initiative once (its first offer, as drop_duplicates keeps it): areas x initiatives.
+    ids, which = np.unique(offers["initiative_id"].to_numpy(), return_inverse=True)
+    first = offers.drop_duplicates("initiative_id").set_index("initiative_id").reindex(ids)
+    per_initiative = sp.csr_matrix((np.ones(len(offers)), (np.arange(len(offers)), which)),
+                                   shape=(len(offers), len(ids)))
+    reached = reached.astype(float)
+    initiatives = reached @ per_initiative
+    initiatives.data[:] = 1.0
+    n = np.asarray(initiatives.sum(axis=1)).ravel()
+    offers_n = np.asarray(reached.sum(axis=1)).ravel()
+    some = n > 0
+
+    def mean_of(values, over, count):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(some, over @ np.asarray(values, dtype=float) / count, np.nan)
+
+    frame["initiatives_in_reach"] = n
+    frame["free_share"] = mean_of(first["free"], initiatives, n)
+    frame["childcare_share"] = mean_of(first["childcare"], initiatives, n)
+    frame["verified_share"] = mean_of(first["verified"], initiatives, n)
+    frame["accessibility_unknown_share"] = mean_of(offers["accessibility_unknown"], reached, offers_n)
+    for name, kinds in (("bonding_count", ["bonding", "both"]), ("bridging_count", ["bridging", "both"])):
+        frame[name] = np.where(some, initiatives @ first["tie_type"].isin(kinds).to_numpy(dtype=float), np.nan)
 
 
 def _add_activity_columns(frame: pd.DataFrame, activities: pd.DataFrame, level: str, logged: bool) -> None:
@@ -268,13 +280,16 @@ def _add_activity_columns(frame: pd.DataFrame, activities: pd.DataFrame, level: 
         frame["participants"] = np.nan
         frame["new_participants"] = np.nan
     else:
-        grouped = activities.groupby(level) if len(activities) else None
-        frame["activities"] = [len(grouped.get_group(c)) if grouped is not None and c in grouped.groups else 0
-                               for c in frame.index]
-        frame["participants"] = [int(grouped.get_group(c)["participants"].sum())
-                                 if grouped is not None and c in grouped.groups else 0 for c in frame.index]
-        frame["new_participants"] = [int(grouped.get_group(c)["new"].sum())
-                                     if grouped is not None and c in grouped.groups else 0 for c in frame.index]
+        placed = activities[activities[level].notna()] if len(activities) else activities
+        if len(placed):
+            summed = placed.groupby(level).agg(activities=("participants", "size"),
+                                               participants=("participants", "sum"), new=("new", "sum"))
+            summed = summed.reindex(frame.index).fillna(0).astype(int)
+        else:
+            summed = pd.DataFrame(0, index=frame.index, columns=["activities", "participants", "new"])
+        frame["activities"] = summed["activities"].to_numpy()
+        frame["participants"] = summed["participants"].to_numpy()
+        frame["new_participants"] = summed["new"].to_numpy()
     with np.errstate(invalid="ignore", divide="ignore"):
         pop = frame["population"].where(frame["population"] > 0)
         frame["activities_per_1000"] = frame["activities"] / pop * 1000
