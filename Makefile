@@ -14,7 +14,7 @@ AXE := $(VENV)/node/node_modules/axe-core/axe.min.js
 AXE_VERSION := 4.10.3
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run install test test-sqlite test-postgresql translations messages bench clean help
+.PHONY: run install test test-sqlite test-postgresql translations messages bench bench-scale clean help
 
 help:
 	@echo "make run   - set up, migrate, load the demo district and serve on http://$(HOST):$(PORT)"
@@ -67,6 +67,10 @@ test-postgresql: install
 
 bench: install
 	$(BIN)/python bench/accessibility_vs_access.py --scale city
+
+# Every page at Flanders scale against the demo, SQLite and PostgreSQL (about 25 minutes; QUICK=1: a smoke run).
+bench-scale: install
+	$(BIN)/python bench/scale.py --db both $(if $(QUICK),--quick)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -21,8 +21,10 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import fresh_database, run  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 HEADER = ["external_id", "name", "organisation", "place", "street", "number", "postcode", "municipality",
@@ -47,39 +49,6 @@ def make_file(path: Path, rows: int, seed: int = 20261202) -> Path:
                 rnd.choice(["none", "children_welcome", "unknown"]), str(rnd.randrange(7)), "14:00", "16:00",
                 "Samen koken en praten in de buurt."])
     return path
-
-
-PEAK = ("import resource, sys, runpy\n"
-        "sys.argv = sys.argv[1:]\n"
-        "try:\n    runpy.run_module(sys.argv[0], run_name='__main__')\n"
-        "except SystemExit as exc:\n    code = exc.code\n"
-        "else:\n    code = 0\n"
-        "usage = resource.getrusage(resource.RUSAGE_SELF)\n"
-        "print('PEAK_KIB', usage.ru_maxrss, 'CPU_S', usage.ru_utime + usage.ru_stime, file=sys.stderr)\n"
-        "sys.exit(code)\n")
-
-
-def run(args: list[str], env: dict, cwd: Path = ROOT) -> tuple[float, float, float, str]:
-    """Wall-clock seconds, peak MiB, CPU seconds (user + system: steadier on a shared machine), output."""
-    started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", PEAK, *args], env=env, capture_output=True, text=True,
-                          cwd=cwd, timeout=1800)
-    seconds = time.perf_counter() - started
-    if done.returncode != 0 or "PEAK_KIB" not in done.stderr:
-        raise SystemExit(f"{' '.join(args)} failed:\n{done.stdout}\n{done.stderr[-3000:]}")
-    figures = done.stderr.rsplit("PEAK_KIB", 1)[1].split()
-    peak, cpu = int(figures[0]) / 1024, float(figures[2])
-    return seconds, peak, cpu, done.stdout + done.stderr
-
-
-def fresh_database(kind: str, workdir: Path) -> str:
-    if kind == "sqlite":
-        return f"sqlite:///{workdir / f'bench-{uuid.uuid4().hex[:8]}.db'}"
-    import psycopg
-    name = f"buurtkracht_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
 
 
 def main() -> None:

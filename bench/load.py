@@ -15,7 +15,6 @@ and p50 as a multiple of the static file's p50 in the same run.
 from __future__ import annotations
 
 import argparse
-import http.cookiejar
 import os
 import re
 import statistics
@@ -24,46 +23,15 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from import_listings import fresh_database  # noqa: E402
-from reads_during_import import free_port, p  # noqa: E402
+from common import TOKEN, Client, fresh_database, free_port, p  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-PASSWORD = "buurtkracht-demo"
-TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 KEY = re.compile(r'name="submission_key" type="hidden" value="([0-9a-f]{32})"')
 PLACE = re.compile(r'<select[^>]*name="place"[^>]*>.*?<option[^>]*value="([0-9a-f-]{36})"', re.S)
 ACTIVITY = re.compile(r"/work/activities/([0-9a-f-]{36})")
-
-
-class Client:
-    def __init__(self, base: str):
-        self.base = base
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
-
-    def request(self, path: str, data: dict | None = None) -> tuple[float, int, str, str]:
-        body = urllib.parse.urlencode(data, doseq=True).encode() if data is not None else None
-        started = time.perf_counter()
-        try:
-            with self.opener.open(self.base + path, data=body, timeout=60) as response:
-                text = response.read().decode("utf-8", "replace")
-                status, url = response.status, response.url
-        except urllib.error.HTTPError as exc:
-            text, status, url = exc.read().decode("utf-8", "replace"), exc.code, path
-        except OSError:
-            text, status, url = "", 0, path
-        return time.perf_counter() - started, status, text, url
-
-    def log_in(self, email: str) -> None:
-        _s, _st, html, _u = self.request("/login")
-        _s, status, _t, _u = self.request("/login", {"csrf_token": TOKEN.search(html).group(1),
-                                                     "email": email, "password": PASSWORD})
-        assert status == 200, f"login of {email} failed: {status}"
 
 
 def plan(client: Client, n: int) -> tuple[float, int, str]:

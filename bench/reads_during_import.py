@@ -12,41 +12,19 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from import_listings import fresh_database, make_file  # noqa: E402
+from common import fresh_database, free_port, get, p  # noqa: E402
+from import_listings import make_file  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ["/static/css/site.css", "/healthz", "/", "/initiatives", "/initiatives?day=2&part=afternoon&cost=free"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def get(url: str) -> tuple[float, int]:
-    started = time.perf_counter()
-    try:
-        with urllib.request.urlopen(url, timeout=60) as response:
-            response.read()
-            status = response.status
-    except urllib.error.HTTPError as exc:
-        status = exc.code
-    except OSError:
-        status = 0  # refused, reset or timed out
-    return time.perf_counter() - started, status
 
 
 def load(base: str, stop: threading.Event, clients: int, minimum: int) -> dict[str, list[tuple[float, int]]]:
@@ -69,11 +47,6 @@ def load(base: str, stop: threading.Event, clients: int, minimum: int) -> dict[s
     for t in threads:
         t.join()
     return results
-
-
-def p(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(q * len(values)))] * 1000
 
 
 def run_checkout(label: str, checkout: Path, kind: str, data: Path, workdir: Path, workers: int, clients: int):
