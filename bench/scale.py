@@ -36,14 +36,14 @@ from scale_report import report  # noqa: E402
 STATIC = "/static/css/site.css"
 DISTRICT, MUNICIPALITY = "44021W04", "44021"
 NEAR = "Korenmarkt 1, 9000 Gent"
-GHENT_BBOX = "3.68,51.03,3.76,51.08"
-FLANDERS_BBOX = "2.54,50.68,5.92,51.51"
+# Map views as a 1280 x 800 px window shows them: Ghent's centre at zoom 13, Flanders at zoom 9.
+VIEWS = (("Ghent z13", 3.7250, 51.0540, 13), ("Flanders z9", 4.23, 51.10, 9))
 DETAIL = re.compile(r'href="/initiatives/([0-9a-f-]{36})"')
 COMPUTING = re.compile(r'http-equiv="refresh"|data-computing|class="computing', re.I)
 REQUEST_TIMEOUT = 30  # gunicorn's default worker timeout, which `make run` keeps
 
 
-def pages(detail: str, last_page: int, map_urls: list[str]) -> list[tuple[str, str, str | None]]:
+def pages(detail: str, last_page: int, map_urls: list[tuple[str, str]]) -> list[tuple[str, str, str | None]]:
     """(label, path, who): who is None (anonymous), 'worker' or 'coordinator'."""
     return [("static file", STATIC, None), ("/", "/", None), ("/initiatives", "/initiatives", None),
             ("day/part/cost", "/initiatives?day=2&part=afternoon&cost=free", None),
@@ -56,12 +56,20 @@ def pages(detail: str, last_page: int, map_urls: list[str]) -> list[tuple[str, s
             ("/work/", "/work/", "worker"), ("/work/listings", "/work/listings", "worker"),
             ("/work/stale", "/work/stale", "worker"), ("/work/activities/new", "/work/activities/new", "worker"),
             ("/review/ cached", "/review/", "coordinator"),
-            *[(f"map data {url}", url, None) for url in map_urls]]
+            *[(label, url, None) for label, url in map_urls]]
 
 
-def map_data_urls(env: dict) -> list[str]:
-    """GET endpoints of the running code whose rule or name says map (JSON, not images), with a
-    viewport over Ghent and one over Flanders for any that take a bounding box."""
+def view_query(lon: float, lat: float, zoom: int, areas: bool) -> str:
+    """bbox (min lon, min lat, max lon, max lat) and zoom of a 1280 x 800 px map at this centre."""
+    degrees = 360 / (256 * 2 ** zoom)  # per pixel along the equator; Web Mercator narrows latitude
+    half_lon, half_lat = 640 * degrees, 400 * degrees * math.cos(math.radians(lat))
+    query = f"bbox={lon - half_lon:.4f},{lat - half_lat:.4f},{lon + half_lon:.4f},{lat + half_lat:.4f}&zoom={zoom}"
+    return query + (f"&level={'district' if zoom >= 10 else 'municipality'}" if areas else "")
+
+
+def map_data_urls(env: dict) -> list[tuple[str, str]]:
+    """GET endpoints of the running code whose rule or name says map (JSON, not images), each with
+    the views over Ghent and over Flanders: (label, url)."""
     code = ("import json\nfrom community import create_app\napp = create_app()\n"
             "print(json.dumps([[r.rule, r.endpoint, sorted(r.arguments)] for r in app.url_map.iter_rules()"
             " if 'GET' in r.methods]))\n")
@@ -77,7 +85,8 @@ def map_data_urls(env: dict) -> list[str]:
                 break
             path = re.sub(r"<(?:[^:>]+:)?" + name + ">", value, path)
         else:
-            urls += [f"{path}?bbox={GHENT_BBOX}&zoom=13", f"{path}?bbox={FLANDERS_BBOX}&zoom=8"]
+            urls += [(f"{path} {name}", f"{path}?{view_query(lon, lat, zoom, 'area' in path)}")
+                     for name, lon, lat, zoom in VIEWS]
     return urls
 
 
