@@ -21,8 +21,10 @@ from ..extensions import db
 from ..scheduling import TZ
 from ..services.schedules import recurrence_from
 from ..services.writer import ListingWriter
+from ..services.content_hashes import importing
 from .common import (ImportFailed, ImportSummary, Problems, Progress, find_column,
                      looks_binary, no_progress, read_table, decode)
+from .fingerprints import Plan, Survey
 
 
 
@@ -75,6 +77,11 @@ def _read_plan() -> list[tuple[str, str, str, fields.Field | None]]:
 _READ_PLAN = _read_plan()
 
 
+_REPEATED = frozenset({"choice", "codes", "bool", "date"})
+_MISSING = object()
+_KEPT = 20_000
+
+
 class RowReader:
     """Turns raw rows into validated listing values, adding problems that name row and field."""
 
@@ -96,6 +103,9 @@ class RowReader:
                 self.defaults[prefix]["external_id"] = ""
             elif not (f.kind == "codes" and f.scheme) and f.kind != "rooms":
                 self.defaults[prefix][field_name] = f.clean("", self.today)
+        # Vocabulary, yes/no, date and schedule cells repeat across a file: each text is checked once.
+        self._cleaned: dict = {}
+        self._rules: dict = {}
 
     def cells(self, row: dict) -> dict[str, str]:
         """'entity.field' -> the row's stripped text, for the file's mapped columns only (read once)."""
@@ -126,7 +136,7 @@ class RowReader:
             if prefix == "organisation" and not text:
                 continue  # an empty organisation cell never blanks what the organisation said itself
             try:
-                value = f.clean(text, self.today)
+                value = self._clean(name, f, text)
             except ValueError as exc:
                 problem(name, str(exc))
                 continue
@@ -140,16 +150,36 @@ class RowReader:
         out["schedule"], out["schedule_note"] = None, cell("schedule.note", "")
         if cell("schedule.start", "") or cell("schedule.weekdays", "") or cell("schedule.date", ""):
             spec = {f.name: cell(f"schedule.{f.name}", "") for f in fields.SCHEDULE.fields}
-            try:
-                rule = recurrence_from(spec)
-                for message in rule.validate():
-                    problem("schedule", message)
-                out["schedule"] = rule
-            except ValueError as exc:
-                problem("schedule", str(exc))
+            rule, messages = self._rule(spec)
+            for message in messages:
+                problem("schedule", message)
+            out["schedule"] = rule
         for message in bad:
             self.problems.add(message)
         return None if bad else out
+
+    def _clean(self, name: str, f: fields.Field, text: str):
+        if f.kind not in _REPEATED:
+            return f.clean(text, self.today)
+        value = self._cleaned.get((name, text), _MISSING)
+        if value is _MISSING:
+            value = f.clean(text, self.today)  # a ValueError is not kept: the row reports it
+            if len(self._cleaned) < _KEPT:
+                self._cleaned[(name, text)] = value
+        return list(value) if isinstance(value, list) else value
+
+    def _rule(self, spec: dict):
+        """The schedule's rule (None when it is wrong) and its problems."""
+        found = self._rules.get(tuple(spec.values()))
+        if found is None:
+            try:
+                rule = recurrence_from(spec)
+                found = (rule, rule.validate())
+            except ValueError as exc:
+                found = (None, [str(exc)])
+            if len(self._rules) < _KEPT:
+                self._rules[tuple(spec.values())] = found
+        return found
 
     def _coordinates(self, cell, out: dict, problem) -> None:
         lat, lon = cell("place.latitude", ""), cell("place.longitude", "")
@@ -226,7 +256,7 @@ def _geojson_rows(path: Path):
                 if len(coords) >= 2:
                     props["__lon"], props["__lat"] = str(coords[0]), str(coords[1])
             yield number, props
-    return header, len(features), rows()
+    return header, len(features), rows
 
 
 def column_mapping(header: list[str]) -> dict[str, str]:
@@ -252,7 +282,7 @@ def import_listings(path: str | Path, *, crs: str | None = None, demo: bool = Fa
         mapping.setdefault("place.longitude", "__lon")
     else:
         table = read_table(path)
-        header, total, rows = table.header, table.row_count, table.rows()
+        header, total, rows = table.header, table.row_count, table.rows
         mapping = column_mapping(header)
         if table.encoding != "UTF-8":
             notes.append(f"read as {table.encoding}")
@@ -272,29 +302,24 @@ def import_listings(path: str | Path, *, crs: str | None = None, demo: bool = Fa
     problems = Problems(path.name)
     reader = RowReader(mapping, problems, crs)
     progress.start(total, "checking listing rows")
-    parsed = _parse_rows(rows, reader, problems, progress)
+    survey = _survey(rows(), reader, problems, progress)
     seen_rows = reader.rows_seen
     if seen_rows == 0 and not problems:
         raise ImportFailed([f"{path.name}: the file has a header but no rows"])
     problems.raise_if_any()
     # Only a clean file reaches the database, and only now: reading and checking the rows
-    # above touch no table, so on SQLite the write lock (taken by the writer's first query)
-    # is held for the writing alone, not while a large file is read and checked.
-    writer = ListingWriter(demo=demo)
-    schedules: dict[tuple, list] = defaultdict(list)
-    links: dict = {}
-    progress.start(len(parsed), "writing listing rows")
-    with db.session.no_autoflush:
-        _write_rows(parsed, writer, progress, links, schedules)
-        for link_key, (initiative, place) in links.items():
-            writer.held_at(initiative, place, schedules.get(link_key, []))
-    writer.finish()
-    # Records the file names: distinct organisations, places and initiatives it touched.
-    named = (len({id(i) for i, _ in links.values()}) + len({id(p) for _, p in links.values()})
-             + len({i.organisation_id for i, _ in links.values()}))
+    # above touch no table, so on SQLite the write lock (taken by the first query) is held for
+    # comparing and writing alone, not while a large file is read and checked.
+    plan = Plan(survey)
+    del survey
+    writer = ListingWriter(demo=demo, index=plan)
+    with importing(db.session), db.session.no_autoflush:
+        _write_changes(plan, writer, rows, reader, progress)
+        writer.finish()
+        db.session.flush()
     created, updated = sum(writer.created.values()), sum(writer.updated.values())
     summary = ImportSummary(what=f"listings from {path.name}", dry_run=dry_run, created=created,
-                            updated=updated, unchanged=max(0, named - created - updated))
+                            updated=updated, unchanged=max(0, plan.named - created - updated))
     summary.notes = [
         f"organisations: {writer.created['organisations']} new, {writer.updated['organisations']} changed",
         f"initiatives: {writer.created['initiatives']} new, {writer.updated['initiatives']} changed",
@@ -306,9 +331,9 @@ def import_listings(path: str | Path, *, crs: str | None = None, demo: bool = Fa
     return summary
 
 
-def _parse_rows(rows, reader, problems, progress) -> list[dict]:
-    """Validate every row (no database); the clean rows' values, in file order."""
-    parsed = []
+def _survey(rows, reader, problems, progress) -> Survey:
+    """Validate every row (no database); keep what names each clean row's records, and digests."""
+    survey = Survey()
     for number, row in rows:
         progress.advance()
         if isinstance(row, str):
@@ -317,22 +342,45 @@ def _parse_rows(rows, reader, problems, progress) -> list[dict]:
         reader.rows_seen += 1
         values = reader.parse(number, row)
         if values is not None and not problems:
-            parsed.append(values)  # once anything is wrong, only keep validating
-    return parsed
+            survey.add(number, values)  # once anything is wrong, only keep validating
+    return survey
 
 
-def _write_rows(parsed, writer, progress, links, schedules) -> None:
-    """Hand the checked rows to the writer in file order, letting go of each as it is written
-    (peak memory stays that of the written records, not of those plus the checked file)."""
-    for count in range(1, len(parsed) + 1):
-        values, parsed[count - 1] = parsed[count - 1], None
+def _write_changes(plan: Plan, writer, rows, reader, progress) -> None:
+    """Hand the writer what differs from the database: changed organisations and places with
+    their gathered values, then the rows of changed or new initiatives, read again in file order.
+    Each written record keeps the hash of what was written (none when the plan was ambiguous:
+    then every row is written with its own values, as before hashes)."""
+    orgs, places, wanted = plan.to_write()
+    exact = not plan.ambiguous
+    if exact:
+        for record in orgs:
+            writer.organisation(plan.values_of(record)).content_hash = record.hash
+        for record in places:
+            writer.place(plan.values_of(record)).content_hash = record.hash
+    plan.preload(wanted, orgs, places)
+    by_number = {entry[0]: entry for entry in wanted}
+    schedules: dict[tuple, list] = defaultdict(list)
+    links: dict = {}
+    progress.start(len(wanted), "writing listing rows")
+    count = 0
+    for number, row in (rows() if wanted else ()):
+        entry = by_number.pop(number, None)
+        if entry is None:
+            continue
+        values = reader.parse(number, row)
+        count += 1
         progress.advance()
-        org = writer.organisation(values["organisation"])
-        place = writer.place(values["place"])
+        _number, org_record, place_record, init_record = entry
+        org = writer.organisation(plan.values_of(org_record) if exact else values["organisation"])
+        place = writer.place(plan.values_of(place_record) if exact else values["place"])
         initiative = writer.initiative(org, values["initiative"], values["codes"])
+        initiative.content_hash = init_record.hash if exact else None
         link_key = (id(initiative), id(place))
         links[link_key] = (initiative, place)
         if values["schedule"] is not None:
             schedules[link_key].append((values["schedule"], values["schedule_note"]))
         if count % 1000 == 0:
             db.session.flush()
+    for link_key, (initiative, place) in links.items():
+        writer.held_at(initiative, place, schedules.get(link_key, []))

@@ -32,6 +32,7 @@ class Organisation(TimestampMixin, db.Model):
     languages: Mapped[list] = mapped_column(JSON, default=list)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    content_hash: Mapped[str | None] = mapped_column(String(32))  # what an import last set (importers/fingerprints.py)
 
     initiatives: Mapped[list["Initiative"]] = relationship(back_populates="organisation")
 
@@ -58,6 +59,7 @@ class Initiative(TimestampMixin, db.Model):
     last_verified: Mapped[date | None] = mapped_column(Date, index=True)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    content_hash: Mapped[str | None] = mapped_column(String(32))
 
     organisation: Mapped[Organisation] = relationship(back_populates="initiatives")
     terms: Mapped[list["InitiativeTerm"]] = relationship(
@@ -122,6 +124,7 @@ class MeetingPlace(TimestampMixin, db.Model):
     wheelchair: Mapped[str] = mapped_column(String(10), default="unknown")
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    content_hash: Mapped[str | None] = mapped_column(String(32))
 
     rooms: Mapped[list["Room"]] = relationship(back_populates="place", cascade="all, delete-orphan",
                                                order_by="Room.name")

@@ -22,6 +22,7 @@ from ..models import (Activity, Initiative, InitiativeAtPlace, InitiativeTerm, M
                       Schedule)
 from ..models.types import new_id, utcnow
 from ..scheduling import TZ, Recurrence
+from . import content_hashes  # noqa: F401  (other writes forget an import's content hashes)
 from .areas import LEVELS, areas_frame, assign_places
 from .schedules import schedule_row, schedule_values
 from ..errors import Invalid
@@ -131,6 +132,7 @@ class NewInitiative:
         self.organisation_id = organisation_id
         self.external_id = values.get("external_id") or None
         self.is_demo = demo
+        self.content_hash = None  # set by an import (importers/fingerprints.py)
         for f in INITIATIVE_COLUMNS:
             setattr(self, f.name, values[f.name] if f.name in values else f.empty())
         self._codes: dict[str, set[str]] = {}
@@ -145,7 +147,7 @@ class NewInitiative:
     def row(self) -> dict:
         """Every column, so that all rows of a bulk insert have the same keys."""
         row = {"id": self.id, "organisation_id": self.organisation_id, "external_id": self.external_id,
-               "is_demo": self.is_demo, "archived_at": None}
+               "is_demo": self.is_demo, "archived_at": None, "content_hash": self.content_hash}
         row.update({f.name: getattr(self, f.name) for f in INITIATIVE_COLUMNS})
         return row
 
@@ -181,8 +183,15 @@ class ListingWriter:
     updated: dict = field(default_factory=lambda: {"organisations": 0, "initiatives": 0, "places": 0})
     _new_places: list = field(default_factory=list)
     _new_initiatives: list = field(default_factory=list)
+    # An import's look-ups of every record's id (importers/fingerprints.Plan): records are loaded
+    # when first named, instead of all of them up front.
+    index: object = None
 
     def __post_init__(self):
+        if self.index is not None:
+            (self.orgs_by_ext, self.orgs_by_name, self.places_by_ext, self.places_by_key,
+             self.inits_by_ext, self.inits_by_key) = self.index.writer_maps()
+            return
         orgs = db.session.scalars(select(Organisation)).all()
         self.orgs_by_ext = {o.external_id: o for o in orgs if o.external_id}
         self.orgs_by_name = {key(o.name): o for o in orgs}

@@ -219,7 +219,7 @@ def test_checking_a_file_does_not_hold_the_write_lock(app, db, tmp_path, monkeyp
     original, checked = listings.RowReader.parse, []
 
     def parse_and_write_elsewhere(self, number, row):
-        if self.rows_seen == 30:
+        if self.rows_seen == 30 and not checked:  # the check, not the writing (rows read again)
             other = sqlite3.connect(database, timeout=0, isolation_level=None)
             try:
                 other.execute("BEGIN IMMEDIATE")  # 'database is locked' if the import holds it
