@@ -8,11 +8,13 @@ own memory limit and the entries' timeout bound it.
 Every entry is stored with the data version it was made from and is only served while the
 database still has that version, so a process that missed an invalidation (another process's
 SimpleCache) rebuilds instead of serving stale data. Writes through the ORM that change areas
-empty the areas entries after the commit (the session hooks at the bottom).
+move the areas' generation after the commit (the session hooks at the bottom), which makes
+every areas entry stale at once.
 """
 from __future__ import annotations
 
 import logging
+import uuid
 from itertools import chain
 from typing import Any, Callable
 
@@ -67,14 +69,29 @@ def cached(key: str, version: Any, make: Callable[[], Any]) -> Any:
     return value
 
 
-def areas_key(level: str) -> str:
-    return f"areas_geojson:{level}"
+AREAS_GENERATION = "areas_generation"
+
+
+def areas_generation() -> str:
+    """A token that changes after every commit that changed an area; part of every areas entry's
+    version. A missing token (never set, or pruned) becomes a new one, so it never comes back
+    to a value older entries were made with."""
+    try:
+        token = cache.get(AREAS_GENERATION)
+        if token is None:
+            token = uuid.uuid4().hex
+            cache.set(AREAS_GENERATION, token, timeout=0)
+        return token
+    except Exception:
+        log.warning("cache unavailable, no areas generation", exc_info=True)
+        return "uncached"
 
 
 def forget_areas() -> None:
-    """Empty the map's area boundaries (every level): called after a commit that changed areas."""
+    """Make every cached area boundary (every level, zoom and tile) stale: called after a commit
+    that changed areas."""
     try:
-        cache.delete_many(*[areas_key(level) for level in AREA_LEVELS])
+        cache.set(AREAS_GENERATION, uuid.uuid4().hex, timeout=0)
     except Exception:
         log.warning("cache unavailable, could not forget the areas", exc_info=True)
 

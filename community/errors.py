@@ -4,7 +4,7 @@ A `Problem` carries a message for people (translated where it is raised), an HTT
 where known, the form field and the file row it concerns. Services raise the subclasses below;
 views catch the ones they turn into form messages (`Invalid`) and let the rest through.
 `register_error_handlers` answers every error once: the site's HTML error pages, and for every
-path under /api/ an `application/problem+json` body (RFC 9457) with the members type, title,
+path under /api/ and /map/ an `application/problem+json` body (RFC 9457) with the members type, title,
 status and detail, plus the extension members field, row and errors where they are known.
 The werkzeug/Flask errors (unknown route 404, 405, 400, unexpected 500) go the same way.
 
@@ -115,8 +115,12 @@ class TooManyRequests(Problem):
 
 # ------------------------------------------------------------------ answering
 
+# Paths answered in JSON, errors included: the open data API and the map's data.
+JSON_PATHS = ("/api/", "/map/")
+
+
 def is_api_request() -> bool:
-    return request.path == "/api" or request.path.startswith("/api/")
+    return request.path == "/api" or request.path.startswith(JSON_PATHS)
 
 
 def default_detail(code: int | None) -> str:

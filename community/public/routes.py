@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from ..errors import NotFound
 from ..extensions import limiter
 from ..i18n import set_language_cookie
-from ..services import finder, network_circle, public as public_service
+from ..services import finder, mapareas, mapdata, network_circle, public as public_service
 from ..services.accounts import safe_next
 from ..services.outdated import report_outdated
 from .forms import OutdatedReportForm
@@ -19,7 +19,7 @@ bp = Blueprint("public", __name__)
 HOME_RESULTS = 12
 
 
-def _search(template: str, **extra):
+def _search(template: str, with_map: bool = True, **extra):
     """Parse the filters, find, render; wrong parameters give a clear page with HTTP 400."""
     try:
         query = finder.parse_query(request.args)
@@ -29,6 +29,9 @@ def _search(template: str, **extra):
         query, result, status = None, None, 400
         extra["problems"] = exc.problems
     context = public_service.finder_context(query, result)
+    if with_map and query is not None:
+        # The first view only: the map asks for its markers and boundaries by viewport.
+        context["map_data"] = mapdata.finder_map(query, result.location)
     return render_template(template, query=query, result=result, **context, **extra), status
 
 
@@ -49,12 +52,26 @@ def home():
 
 @bp.get("/initiatives")
 def initiatives():
-    return _search("public/list.html")
+    return _search("public/list.html", with_map=False)
 
 
 @bp.get("/print")
 def print_results():
-    return _search("public/print.html")
+    return _search("public/print.html", with_map=False)
+
+
+@bp.get("/map/markers")
+def map_markers():
+    """The finder's matches in a box (?bbox=&zoom= and the finder's filters), as markers or clusters."""
+    query, view = mapdata.parse_markers_request(request.args)
+    return mapdata.json_response(mapdata.markers(query, view))
+
+
+@bp.get("/map/areas")
+def map_areas():
+    """Area boundaries in a box (?level=&bbox=&zoom=), simplified for the zoom."""
+    level, view = mapareas.parse_areas_request(request.args)
+    return mapdata.json_response(mapareas.areas(level, view), mimetype="application/geo+json")
 
 
 @bp.get("/network-circle")

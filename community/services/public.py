@@ -7,14 +7,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask import url_for
-from flask_babel import format_datetime, gettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from .. import taxonomy
 from ..extensions import db
-from ..i18n import current_locale
 from ..models import Area, Initiative, InitiativeAtPlace, MeetingPlace, Organisation, PlaceArea
 from ..scheduling import TZ, next_session
 
@@ -59,82 +55,23 @@ def _marker_values(item) -> tuple:
 
 
 def map_data(listings, *, areas: dict | None = None, location=None) -> dict:
-    """Plain data for the map script; the script sets all text as text, never as HTML.
+    """A map that carries its own markers: an area page, whose list shows the same listings.
 
-    A finder page can carry thousands of markers, so what many share is sent once: "places" holds
-    each meeting place as [lat, lon, name] and "texts" each "Next: ..." text; a marker names its
-    place and its text by index ("next" is -1 when there is no next session). `listings` holds
-    Listing objects or finder matches.
+    `listings` holds Listing objects or finder matches. Finder pages ask for theirs by viewport
+    instead (services/mapdata.py).
     """
-    from ..maps import MODEL_STYLE
-    locale = current_locale()
-    places: dict[tuple, int] = {}
-    texts: dict = {}
-    text_index: dict = {}  # next start -> index in texts, so each time is formatted once
-    rows = []
-    for item in listings:
-        lat, lon, place, name, model, cost, childcare, next_start, initiative_id = _marker_values(item)
-        place_key = (round(lat, 5), round(lon, 5), place)
-        place_index = places.setdefault(place_key, len(places))
-        if next_start is None:
-            text = -1
-        else:
-            if next_start not in text_index:
-                words = gettext("Next: %(when)s", when=format_datetime(next_start, "EEE d MMM, HH:mm"))
-                text_index[next_start] = texts.setdefault(words, len(texts))
-            text = text_index[next_start]
-        rows.append({"name": name, "place": place_index, "models": [model] if model else [],
-                     "free": cost == "free", "childcare": childcare in ("children_welcome", "childcare_provided"),
-                     "next": text, "id": str(initiative_id)})
-    return {
-        "styles": MODEL_STYLE,
-        "legend": [{"code": c, "colour": col, "letter": letter,
-                    "label": taxonomy.WORKING_MODELS.label(c, locale)} for c, (col, letter) in MODEL_STYLE.items()],
-        "labels": {"free": taxonomy.COSTS.label("free", locale),
-                   "childcare": taxonomy.CHILDCARE.label("children_welcome", locale),
-                   "legend": gettext("Working model"), "map": gettext("Map of the offers"),
-                   "center": gettext("Your location"), "search_here": gettext("Search around here")},
-        "areas": areas or {"type": "FeatureCollection", "features": []},
-        "center": ({"lat": location.latitude, "lon": location.longitude} if location else None),
-        "detail_base": url_for("public.initiatives") + "/",
-        "places": [list(key) for key in places],
-        "texts": list(texts),
-        "markers": rows}
-
-
-def areas_geojson(level: str = "district") -> dict:
-    """Boundaries for the map, simplified (about 10 m), in the shared cache until the areas change."""
-    from sqlalchemy import func
-    from ..caching import areas_key, cached
-    # Cheap, and it moves when areas are added or their outlines change; the commit hook in
-    # caching.py also empties the entry, for changes this does not see (a renamed area).
-    version = tuple(map(str, db.session.execute(
-        select(func.count(Area.id), func.max(Area.created_at),
-               func.sum(Area.min_lon + Area.min_lat + Area.max_lon + Area.max_lat))
-        .where(Area.level == level)).one()))
-    return cached(areas_key(level), version, lambda: _areas_geojson(level))
-
-
-def _areas_geojson(level: str) -> dict:
-    from shapely.geometry import mapping, shape
-    rows = db.session.execute(select(Area.code, Area.name, Area.geometry).where(Area.level == level)
-                              .order_by(Area.code)).all()
-    features = []
-    for code, name, geometry in rows:
-        shp = shape(json.loads(geometry)).simplify(0.0001, preserve_topology=True)
-        rounded = json.loads(json.dumps(mapping(shp)), parse_float=lambda x: round(float(x), 5))
-        features.append({"type": "Feature", "properties": {"code": code, "name": name}, "geometry": rounded})
-    return {"type": "FeatureCollection", "features": features}
+    from ..maps import map_settings, marker_rows
+    return {**map_settings(),
+            "areas": areas or {"type": "FeatureCollection", "features": []},
+            "center": ({"lat": location.latitude, "lon": location.longitude} if location else None),
+            **marker_rows(_marker_values(item) for item in listings)}
 
 
 def finder_context(query, result) -> dict:
-    # The finder's matches: plain values, so the map does not load thousands of objects.
-    listings = result.matches if result else []
+    # The map's data is not here: a finder page's map asks for it by viewport (services/mapdata.py).
     districts = db.session.execute(select(Area.code, Area.name).where(Area.level == "district")
                                    .order_by(Area.name)).all()
-    return {"map": _map(), "districts": districts,
-            "map_data": map_data(listings, areas=areas_geojson("district"),
-                                 location=result.location if result else None)}
+    return {"map": _map(), "districts": districts}
 
 
 def _map():
