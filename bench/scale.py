@@ -31,7 +31,7 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, Client, app_env, drop_database, gunicorn, p, peak_rss_mib, worker_pids  # noqa: E402
+from common import ROOT, Client, app_env, drop_database, flask, gunicorn, p, peak_rss_mib, worker_pids  # noqa: E402
 import scale_data  # noqa: E402
 from scale_report import report  # noqa: E402
 
@@ -69,18 +69,31 @@ def view_query(lon: float, lat: float, zoom: int, areas: bool) -> str:
     return query + (f"&level={'district' if zoom >= 10 else 'municipality'}" if areas else "")
 
 
-def map_data_urls(env: dict) -> list[tuple[str, str]]:
-    """GET endpoints of the running code whose rule or name says map (JSON, not images), each with
-    the views over Ghent and over Flanders: (label, url)."""
-    code = ("import json\nfrom community import create_app\napp = create_app()\n"
-            "print(json.dumps([[r.rule, r.endpoint, sorted(r.arguments)] for r in app.url_map.iter_rules()"
-            " if 'GET' in r.methods]))\n")
-    done = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+LIST_APP = """
+import json, click
+from community import create_app
+app = create_app()
+commands = []
+for name, command in app.cli.commands.items():
+    commands += [[name, sub] for sub in command.commands] if isinstance(command, click.Group) else [[name]]
+print(json.dumps({"rules": [[r.rule, r.endpoint, sorted(r.arguments)] for r in app.url_map.iter_rules()
+                            if 'GET' in r.methods], "commands": commands}))
+"""
+
+
+def inspect_app(env: dict) -> tuple[list[tuple[str, str]], list[str] | None]:
+    """From the running code: the GET endpoints whose rule or name says map (JSON, not images), each
+    with the views over Ghent and over Flanders as (label, url); and the `flask` command that runs
+    background-job workers (a command named *worker*), if there is one."""
+    done = subprocess.run([sys.executable, "-c", LIST_APP], env=env, cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
     if done.returncode != 0:
         print(f"  could not list the app's routes: {done.stderr[-500:]}", file=sys.stderr)
-        return []
+        return [], None
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    worker = next((c for c in found["commands"] if "worker" in c[-1]), None)
     urls = []
-    for rule, endpoint, arguments in json.loads(done.stdout.strip().splitlines()[-1]):
+    for rule, endpoint, arguments in found["rules"]:
         if "map" not in (rule + endpoint).lower() or rule.endswith((".png", ".svg")) or endpoint == "static":
             continue
         path = rule
@@ -92,7 +105,7 @@ def map_data_urls(env: dict) -> list[tuple[str, str]]:
         else:
             urls += [(f"{path} {name}", f"{path}?{view_query(lon, lat, zoom, 'area' in path)}")
                      for name, lon, lat, zoom in VIEWS]
-    return urls
+    return urls, worker
 
 
 def first_detail(client: Client) -> str | None:
@@ -173,8 +186,12 @@ def run_scale(scale: str, kind: str, opts, workdir: Path) -> dict:
         extra = {"REDIS_URL": "redis://127.0.0.1:6379/0", "BUURTKRACHT_CACHE_PREFIX": f"bench-{uuid.uuid4().hex[:8]}:"}
     env = app_env(url, **extra)
     users = scale_data.DEMO_USERS if scale == "demo" else {role: email for email, role, _a in scale_data.REGION_USERS}
+    job_worker = None
     try:
-        map_urls = map_data_urls(env)
+        map_urls, worker_command = inspect_app(env)
+        if extra and worker_command:  # with Redis, background jobs wait for a worker process
+            job_worker = subprocess.Popen([sys.executable, "-m", *flask(*worker_command)], env=env, cwd=ROOT,
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         with gunicorn(env) as (base, master):
             started_workers = sorted(worker_pids(master))
             headers = {"Accept-Encoding": "gzip"}
@@ -196,10 +213,15 @@ def run_scale(scale: str, kind: str, opts, workdir: Path) -> dict:
             workers = worker_pids(master)
             rss = max((peak_rss_mib(pid) for pid in workers), default=math.nan)
             restarted = sorted(workers) != started_workers
+            job_rss = peak_rss_mib(job_worker.pid) if job_worker else math.nan
     finally:
+        if job_worker:
+            job_worker.terminate()
+            job_worker.wait(timeout=30)
         drop_database(url)
     return {"record": record, "pages": results, "review_first": review, "home": weight,
-            "worker_peak_rss_mib": rss, "workers_restarted": restarted, "redis": bool(extra)}
+            "worker_peak_rss_mib": rss, "workers_restarted": restarted, "redis": bool(extra),
+            "job_worker": " ".join(worker_command) if job_worker else "", "job_worker_peak_rss_mib": job_rss}
 
 
 def load_average() -> str:

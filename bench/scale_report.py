@@ -88,6 +88,8 @@ def table(kind: str, run: dict) -> tuple[list[str], list[tuple[str, bool, str]]]
             f"{region['record'].get('commit', '')[:7]})")),
         (f"peak RSS of a worker at region within {RSS_GROWTH:g}x of demo", rss <= RSS_GROWTH,
          f"demo {demo['worker_peak_rss_mib']:.0f} MiB, region {region['worker_peak_rss_mib']:.0f} MiB: {x(rss)}"
+         + (f"; the job worker (`flask {region['job_worker']}`) demo {demo.get('job_worker_peak_rss_mib', 0):.0f} MiB, "
+            f"region {region.get('job_worker_peak_rss_mib', 0):.0f} MiB" if region.get("job_worker") else "")
          + (" (a worker was restarted during the run: peak of the new one)"
             if region["workers_restarted"] or demo["workers_restarted"] else "")),
         (f"home page weight (gzip) at region within {WEIGHT_GROWTH:g}x of demo", weight <= WEIGHT_GROWTH,
