@@ -60,7 +60,7 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     mail.init_app(app)
 
-    from . import models  # noqa: F401  (register the tables)
+    from . import data_version, models  # noqa: F401  (register the tables; data versions follow every write)
     from .cli import register_cli
     from .public.routes import bp as public_bp
     from .templating import register_template_helpers

@@ -209,7 +209,10 @@ def reach_shares(reach: sp.csr_matrix, population, groups, flags: pd.DataFrame) 
     """
     pop = np.asarray(population, dtype=float)
     flag_values = flags.to_numpy(dtype=float) if len(flags.columns) else np.zeros((reach.shape[1], 0))
-    hits = (reach.astype(float) @ flag_values) > 0 if flag_values.size else np.zeros((reach.shape[0], 0), bool)
+    if flag_values.size:
+        hits = (reach.astype(float) @ flag_values) > 0
+    else:  # no offers (or no kinds): nobody reaches any kind
+        hits = np.zeros((reach.shape[0], flag_values.shape[1]), dtype=bool)
     frame = pd.DataFrame(hits * pop[:, None], columns=flags.columns)
     frame["__population"] = pop
     frame["__area"] = np.asarray(groups)

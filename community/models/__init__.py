@@ -6,10 +6,11 @@ from .listing import (InitiativeAtPlace, Initiative, InitiativeTerm, MeetingPlac
 from .review import AuditEntry, ChangeRequest, OutdatedReport
 from .submission import FormSubmission
 from .user import LoginThrottle, User, UserArea, UserSession
+from .version import DataVersion
 
 __all__ = [
     "Activity", "ActivityPartner", "ActivityTerm", "AddressPoint", "Area", "AuditEntry",
-    "ChangeRequest", "FeedToken", "FormSubmission", "IndicatorValue", "Initiative", "InitiativeAtPlace",
+    "ChangeRequest", "DataVersion", "FeedToken", "FormSubmission", "IndicatorValue", "Initiative", "InitiativeAtPlace",
     "InitiativeTerm", "MeetingPlace", "Organisation", "OutdatedReport", "PlaceArea", "Room",
     "Schedule", "User", "UserArea", "UserSession", "LoginThrottle",
 ]

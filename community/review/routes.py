@@ -3,13 +3,16 @@ from __future__ import annotations
 
 import json
 
+import click
 from flask import (Blueprint, Response, abort, current_app, render_template, request, url_for)
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from flask_login import current_user
+from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup
 
 from ..errors import NotFound
 from ..maps import base_map
-from ..services.coverage import cache, exports, parameters, presentation
+from ..services.coverage import cache, exports, jobs, parameters, presentation
 from ..services.permissions import can, require
 from ..services.spreadsheet import records_csv
 from .forms import ReviewForm
@@ -61,15 +64,56 @@ def _form() -> ReviewForm:
     return form
 
 
+class Computing(Exception):
+    """The review is being computed in the background: answer with the page that says so."""
+
+    def __init__(self, progress: dict):
+        self.progress = progress
+
+
+@bp.errorhandler(Computing)
+def computing(exc: Computing):
+    body = render_template("review/computing.html", progress=exc.progress, refresh=REFRESH_SECONDS)
+    return Response(body, status=202, headers={"Retry-After": str(REFRESH_SECONDS), "Cache-Control": "no-store"})
+
+
+REFRESH_SECONDS = 3
+
+
+def _review(params):
+    """The computed review, or Computing when a background job is still making it."""
+    found = cache.ready(params)
+    if isinstance(found, dict):
+        raise Computing(found)
+    return found
+
+
 @bp.get("/")
 def index():
     form = _form()
     params = form.params()
-    cov = cache.compute(params)
+    cov = _review(params)
+    # The table and the map data are rendered once per review, view and language (at region
+    # scale they are thousands of rows and polygons), then served from the shared cache.
+    view = cache.view(cov, ("index", str(get_locale()), request.script_root), lambda: _index_view(cov, params))
+    return render_template("review/index.html", form=form, params=params, cov=cov, view=view,
+                           map=base_map(), weight_fields=parameters.weight_fields())
+
+
+def _index_view(cov, params) -> dict:
     rows = presentation.table_rows(cov)
-    return render_template("review/index.html", form=form, params=params, cov=cov, rows=rows,
-                           map=base_map(), choropleth=_map_data(cov, params),
-                           weight_fields=parameters.weight_fields())
+    choropleth = _map_data(cov, params)
+    reports = [(r["code"], r["name"]) for r in rows] if params.level == "municipality" else []
+    return {"rows_html": Markup(render_template("review/_rows.html", rows=rows, params=params)),
+            # Exactly what the template's tojson would write, once.
+            "map_json": _tojson(choropleth),
+            "legend": choropleth["legend"], "title": choropleth["title"], "reports": reports}
+
+
+def _tojson(value) -> Markup:
+    """What the templates' tojson filter writes (the same policies), for a part rendered once."""
+    policies = current_app.jinja_env.policies
+    return htmlsafe_json_dumps(value, dumps=policies["json.dumps_function"], **policies["json.dumps_kwargs"])
 
 
 def _map_data(cov, params) -> dict:
@@ -86,7 +130,7 @@ def _map_data(cov, params) -> dict:
 def area(code: str):
     form = _form()
     params = form.params()
-    cov = cache.compute(params)
+    cov = _review(params)
     profile = presentation.area_profile(cov, code)
     if profile is None:
         raise NotFound()
@@ -107,7 +151,7 @@ def export(fmt: str):
         raise NotFound()
     form = _form()
     params = form.params()
-    cov = cache.compute(params)
+    cov = _review(params)
     name = f"coverage-{params.level}-{params.method}-{params.distance}m"
     if fmt == "csv":
         body, mimetype = records_csv(exports.export_records(cov, params.level)), "text/csv; charset=utf-8"
@@ -123,7 +167,7 @@ def report(code: str):
     _allow("coverage.export")
     form = _form()
     params = form.params()
-    cov = cache.compute(params)
+    cov = _review(params)
     profile = presentation.area_profile(cov, code)
     if profile is None or profile["level"] not in ("municipality", "district"):
         raise NotFound()
@@ -139,8 +183,15 @@ def report_map(code: str):
     from ..reports.maps import report_map_png
     form = _form()
     params = form.params()
-    cov = cache.compute(params)
+    cov = _review(params)
     if code not in cov.areas.index or cov.areas.at[code, "level"] not in ("municipality", "district"):
         raise NotFound()
     png = report_map_png(cov, code, measure=params.measure)
     return Response(png, mimetype="image/png", headers={"Cache-Control": "private, max-age=300"})
+
+
+@bp.cli.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+def worker_command(burst):
+    """Run an RQ worker for the review's background jobs (the scale-out set-up, with REDIS_URL)."""
+    jobs.work(current_app._get_current_object(), burst=burst)

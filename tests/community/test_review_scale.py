@@ -11,8 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from community.extensions import db
+from tests.community.test_caching import redis_apps  # noqa: F401  (a fixture)
 from tests.community.test_query_counts import _add_listings, counted
-from tests.community.test_review_coverage import login, make_user
+from tests.community.test_review_coverage import build_town, login, make_user
 
 
 def _orm_offers() -> pd.DataFrame:
@@ -71,15 +72,21 @@ def test_the_lean_loader_gives_the_frame_of_the_orm_path(demo_app, demo_db):
     pd.testing.assert_frame_equal(_sorted(lean), _sorted(orm))
 
 
-def _first_view_statements(app, client) -> int:
-    from community.services.coverage import cache
+def _forget_reviews(app) -> None:
+    """A first view: nothing cached in the process nor in the shared cache."""
+    from community.extensions import cache
     with app.app_context():
-        app.extensions.pop("buurtkracht_coverage", None)  # a first view: nothing cached
+        app.extensions.pop("buurtkracht_coverage", None)
+        cache.clear()
+
+
+def _first_view_statements(app, client) -> int:
+    _forget_reviews(app)
+    with app.app_context():
         db.session.remove()
         with counted(db.engine) as statements:
             response = client.get("/review/?level=district")
         assert response.status_code == 200
-        assert cache is not None
         return len(statements)
 
 
@@ -93,3 +100,145 @@ def test_the_first_view_costs_the_same_statements_with_80_and_with_2000_more_lis
     large = _first_view_statements(demo_app, client)
     assert large == small, f"statements of the first view: {small} on the demo, {large} with 2,000 more listings"
     assert small < 25, small
+
+
+# ---------------------------------------------------------------- the data version
+
+
+def test_every_committed_write_the_review_reads_gives_a_new_version_and_nothing_else_does(app, db):
+    from community.models import Initiative, User
+    from community.services.coverage.loading import data_version
+    from tests import factories
+    areas, user = build_town(db)
+    first = data_version()
+    assert first == data_version()  # reading changes nothing
+    initiative = db.session.scalar(select(Initiative).where(Initiative.name == "Praatgroep West"))
+    initiative.cost = "free"
+    db.session.rollback()
+    assert data_version() == first  # a rolled-back write changes nothing
+    initiative = db.session.scalar(select(Initiative).where(Initiative.name == "Praatgroep West"))
+    initiative.cost = "free"
+    db.session.commit()
+    second = data_version()
+    assert second[1] != first[1] and second[2] == first[2]  # listings changed, activities did not
+    place = factories.place(name="Buurthuis Oost", latitude=51.05, longitude=3.73)
+    factories.activity(user, place, status="done", participants=4)
+    db.session.commit()
+    third = data_version()
+    assert third[1] != second[1] and third[2] != second[2]
+    db.session.scalar(select(User)).email = "someone.else@example.org"  # not read by the review
+    db.session.commit()
+    assert data_version() == third
+
+
+def test_a_bulk_import_gives_a_new_version(app, db, tmp_path):
+    from community.services.coverage.loading import data_version
+    build_town(db)
+    before = data_version()
+    _add_listings(tmp_path, 20)
+    assert data_version()[1] != before[1]
+
+
+# ---------------------------------------------------------------- computing in the background
+
+
+def _reviewer(app, db):
+    build_town(db)
+    client = app.test_client()
+    login(client, make_user(db, "admin", "review-admin@example.org"))
+    return client
+
+
+def test_a_big_review_is_computed_in_the_background_and_the_page_refreshes_until_it_is_there(app, db):
+    from community.services.coverage import jobs
+    app.config.update(BUURTKRACHT_REVIEW_INLINE_OFFERS=0)  # everything counts as big
+    client = _reviewer(app, db)
+    computing = client.get("/review/?level=district&distance=1000")
+    html = computing.get_data(as_text=True)
+    assert computing.status_code == 202 and computing.headers["Retry-After"] == "3"
+    assert '<meta http-equiv="refresh" content="3">' in html
+    assert "The review is being calculated" in html and "Refresh now" in html
+    again = client.get("/review/?level=district&distance=1000")  # no second job for the same key
+    assert again.status_code in (200, 202)
+    assert len(app.extensions["buurtkracht_review_jobs"]["running"]) <= 1
+    jobs.wait(app)
+    ready = client.get("/review/?level=district&distance=1000")
+    assert ready.status_code == 200
+    text = ready.get_data(as_text=True)
+    assert "Westwijk" in text and 'http-equiv="refresh"' not in text
+    assert client.get("/review/areas/D1?distance=1000").status_code == 200  # the same review serves the profile
+
+
+def test_the_computing_page_says_so_when_the_job_failed(app, db, monkeypatch):
+    from community.services.coverage import cache, jobs
+    app.config.update(BUURTKRACHT_REVIEW_INLINE_OFFERS=0)
+    client = _reviewer(app, db)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+    monkeypatch.setattr(cache, "_make", broken)
+    client.get("/review/")
+    jobs.wait(app)
+    html = client.get("/review/").get_data(as_text=True)  # starts it again, and says the last try failed
+    assert "Calculating the review failed" in html or "being calculated" in html
+    monkeypatch.undo()
+    jobs.wait(app)
+    client.get("/review/")
+    jobs.wait(app)
+    assert client.get("/review/").status_code == 200
+
+
+def test_the_page_shows_the_data_as_it_is_after_a_write(app, db):
+    from community.models import Area, Initiative
+    client = _reviewer(app, db)
+    before = client.get("/review/?level=district&distance=1000").get_data(as_text=True)
+    assert "Westwijk" in before and "Westkwartier" not in before
+    db.session.scalar(select(Area).where(Area.code == "D1")).name = "Westkwartier"
+    db.session.commit()
+    after = client.get("/review/?level=district&distance=1000").get_data(as_text=True)
+    assert "Westkwartier" in after
+    assert "Praatgroep West" in client.get("/review/areas/D1?distance=1000").get_data(as_text=True)
+    for initiative in db.session.scalars(select(Initiative)):
+        initiative.status = "inactive"  # no offer left anywhere
+    db.session.commit()
+    emptied = client.get("/review/areas/D1?distance=1000")
+    assert emptied.status_code == 200 and "Praatgroep West" not in emptied.get_data(as_text=True)
+
+
+# ---------------------------------------------------------------- shared between app processes
+
+
+def test_one_process_computes_the_review_and_another_serves_it_from_redis(redis_apps, monkeypatch):
+    """Two create_app() on one database and one Redis: the RQ job of the first serves the second."""
+    from community.services.coverage import cache, jobs
+    first, second, client, prefix = redis_apps
+    assert jobs.mode(first) == "rq"
+    for app in (first, second):
+        app.config.update(BUURTKRACHT_REVIEW_INLINE_OFFERS=0)  # big: a background job
+    one, two = first.test_client(), second.test_client()
+    with first.app_context():
+        build_town(db)
+        admin = make_user(db, "admin", "review-admin@example.org")
+        login(one, admin)
+        login(two, admin)
+        db.session.remove()
+    assert one.get("/review/?distance=1000").status_code == 202
+    assert one.get("/review/?distance=1000").status_code == 202  # still one job
+    assert two.get("/review/?distance=1000").status_code == 202  # the other process waits for it too
+    with first.app_context():
+        assert len(jobs._queue(jobs._redis())) == 1
+    jobs.work(first, burst=True)  # an RQ worker, started here: runs the one job and stops
+    made = []
+    real = cache._make
+    monkeypatch.setattr(cache, "_make", lambda *a, **k: made.append(1) or real(*a, **k))
+    served = two.get("/review/?distance=1000")
+    assert served.status_code == 200 and "Westwijk" in served.get_data(as_text=True)
+    assert made == []  # computed by the first process's job, served by the second from Redis
+    with second.app_context():  # a write in the second process: the first sees the new data at once
+        from community.models import Area
+        db.session.scalar(select(Area).where(Area.code == "D1")).name = "Westkwartier"
+        db.session.commit()
+        db.session.remove()
+    assert one.get("/review/?distance=1000").status_code == 202
+    jobs.work(first, burst=True)
+    assert "Westkwartier" in two.get("/review/?distance=1000").get_data(as_text=True)

@@ -16,6 +16,7 @@ import pandas as pd
 from shapely.geometry import shape
 from sqlalchemy import String, cast, func, select
 
+from ... import data_version as versions
 from ...extensions import db
 from ...models import (Activity, ActivityPartner, AddressPoint, Area, IndicatorValue, Initiative,
                        InitiativeAtPlace, InitiativeTerm, MeetingPlace, Organisation, PlaceArea, Schedule)
@@ -29,19 +30,12 @@ ACTIVITY_COLUMNS = ["participants", "new", "partners", "lon", "lat", "area_code"
 
 
 def data_version() -> tuple:
-    """Changes whenever anything the review reads changes (and every day: periods move). One query."""
-    parts = (
-        (func.count(Initiative.id), func.max(Initiative.updated_at)),
-        (func.count(MeetingPlace.id), func.max(MeetingPlace.updated_at)),
-        (func.count(InitiativeAtPlace.id),), (func.count(Schedule.id),),
-        (func.count(InitiativeTerm.code),),
-        (func.count(Area.id), func.max(Area.created_at)),
-        (func.count(IndicatorValue.id), func.sum(IndicatorValue.value)),
-        (func.count(Activity.id), func.max(Activity.updated_at)),
-        (func.count(AddressPoint.id), func.max(AddressPoint.id)),
-    )
-    columns = [select(column).scalar_subquery() for group in parts for column in group]
-    return (datetime.now(TZ).date().isoformat(), tuple(db.session.execute(select(*columns)).one()))
+    """Changes whenever anything the review reads changes, and every day (periods move): one select.
+
+    (day, listings token, activities token): see ``community.data_version``.
+    """
+    tokens = versions.current()
+    return (datetime.now(TZ).date().isoformat(), tokens["listings"], tokens["activities"])
 
 
 def load_areas() -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
