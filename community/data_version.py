@@ -14,15 +14,18 @@ from __future__ import annotations
 import uuid
 from itertools import chain
 
-from sqlalchemy import event, insert, select, update
+from sqlalchemy import event, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from .extensions import db
 
 #: topic -> the tables whose writes change it.
 TOPICS = {
+    "areas": ("area", "indicator_value", "address_point"),
     "listings": ("organisation", "initiative", "initiative_term", "initiative_at_place", "schedule",
-                 "meeting_place", "place_area", "area", "indicator_value", "address_point"),
+                 "meeting_place", "place_area"),
     "activities": ("activity", "activity_partner"),
 }
 _TOPIC_OF = {table: topic for topic, tables in TOPICS.items() for table in tables}
@@ -37,14 +40,20 @@ def current() -> dict[str, str]:
 
 
 def bump(session: Session, topics) -> None:
-    """Give each topic a new token in the session's transaction (creating its row if missing)."""
+    """Give each topic a new token in the session's transaction (its row is made by the first write)."""
     from .models import DataVersion
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     for topic in sorted(set(topics)):
         token = uuid.uuid4().hex
-        done = session.execute(update(DataVersion).where(DataVersion.topic == topic)
-                               .values(counter=DataVersion.counter + 1, token=token))
-        if not done.rowcount:
-            session.execute(insert(DataVersion).values(topic=topic, counter=1, token=token))
+        renew = update(DataVersion).where(DataVersion.topic == topic).values(counter=DataVersion.counter + 1,
+                                                                              token=token)
+        if session.execute(renew).rowcount:
+            continue
+        made = session.execute(insert(DataVersion).values(topic=topic, counter=1, token=token)
+                               .on_conflict_do_nothing(index_elements=["topic"]))
+        if not made.rowcount:  # another transaction made it meanwhile
+            session.execute(renew)
 
 
 def _note(session: Session, tables) -> None:

@@ -105,19 +105,23 @@ def two_step_fca(
     supply_col: str = "capacity",
     decay: Callable | None = None,
     network=None,
+    pairs: sp.csr_matrix | None = None,
 ) -> pd.Series:
     """2SFCA (E2SFCA with ``decay``) access score per demand row, indexed like ``demand``.
 
     See the module docstring for the formula and the 0 conventions. ``decay`` is
     a callable on a float array of distances in metres returning weights >= 0
     (e.g. ``gaussian(max_distance)``). ``network``: see ``network_pairs_within``.
+    ``pairs``: the (demand x supply) pairs within ``max_distance`` from
+    ``pairs_within``, when the caller has them already (no second search).
     Raises ValueError for a frame without CRS, a missing column, or a value
     that is NaN, infinite or negative.
     """
     d0 = _check_distance(max_distance)
     population = _values(demand, demand_col, "demand")
     capacity = _values(supply, supply_col, "supply")
-    dist = _pairs_for(demand, supply, d0, network, need_distance=decay is not None)
+    dist = _given(pairs, demand, supply) if pairs is not None else _pairs_for(
+        demand, supply, d0, network, need_distance=decay is not None)
     w = _weight_matrix(decay, dist)  # w_ij on the pairs in reach (1 without decay)
     # Step 1: weighted demand in reach of each offer, R_j = S_j / that (0 when 0).
     reached = w.T @ population
@@ -136,16 +140,18 @@ def cumulative_opportunities(
     supply_col: str = "capacity",
     decay: Callable | None = None,
     network=None,
+    pairs: sp.csr_matrix | None = None,
 ) -> pd.Series:
     """Sum of ``supply_col`` (times ``decay(d)`` if given) over offers within ``max_distance``.
 
     Indexed like ``demand``; 0 where nothing is in reach. Equals PySAL access
     ``weighted_catchment(max_cost=max_distance, weight_fn=decay)`` (which gives NaN
-    instead of 0). Use a column of ones to count offers.
+    instead of 0). Use a column of ones to count offers. ``pairs``: as in ``two_step_fca``.
     """
     d0 = _check_distance(max_distance)
     capacity = _values(supply, supply_col, "supply")
-    dist = _pairs_for(demand, supply, d0, network, need_distance=decay is not None)
+    dist = _given(pairs, demand, supply) if pairs is not None else _pairs_for(
+        demand, supply, d0, network, need_distance=decay is not None)
     score = _weight_matrix(decay, dist) @ capacity
     return pd.Series(score, index=demand.index.copy(), name="cumulative_opportunities")
 
@@ -182,6 +188,13 @@ def _values(frame, column: str, what: str) -> np.ndarray:
             f"(first: index {first!r}, value {frame[column].iloc[np.flatnonzero(bad)[0]]!r})"
         )
     return values
+
+
+def _given(pairs, demand, supply) -> sp.csr_matrix:
+    shape = (len(demand), len(supply))
+    if not sp.issparse(pairs) or pairs.shape != shape:
+        raise ValueError(f"pairs must be a sparse matrix of shape {shape} (demand x supply)")
+    return sp.csr_matrix(pairs)
 
 
 def _pairs_for(demand, supply, d0: float, network, need_distance: bool) -> sp.csr_matrix:

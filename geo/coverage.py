@@ -120,12 +120,14 @@ def point_access(
     max_distance: float,
     population_col: str = "population",
     capacity_col: str = "capacity",
+    pairs: sp.csr_matrix | None = None,
 ) -> pd.DataFrame:
     """Per demand point: ``score`` of ``method``, ``nearest_m`` and ``within`` (an offer within reach).
 
     ``score`` is the 2SFCA / E2SFCA value (capacity per resident), the number of
     offers in reach (``cumulative``, weighted by capacity), or the distance to
-    the nearest offer (``nearest``; ``inf`` without any offer).
+    the nearest offer (``nearest``; ``inf`` without any offer). ``pairs``: the
+    result of ``offer_pairs`` for the same frames and distance, to search once.
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
@@ -133,13 +135,13 @@ def point_access(
     within = nearest.to_numpy() <= float(max_distance)
     if method == "2sfca":
         score = two_step_fca(points, supply, max_distance=max_distance, demand_col=population_col,
-                             supply_col=capacity_col)
+                             supply_col=capacity_col, pairs=pairs)
     elif method == "e2sfca":
         score = two_step_fca(points, supply, max_distance=max_distance, demand_col=population_col,
-                             supply_col=capacity_col, decay=gaussian(max_distance))
+                             supply_col=capacity_col, decay=gaussian(max_distance), pairs=pairs)
     elif method == "cumulative":
         score = cumulative_opportunities(points, supply, max_distance=max_distance,
-                                         supply_col=capacity_col)
+                                         supply_col=capacity_col, pairs=pairs)
     else:
         score = nearest
     return pd.DataFrame({"score": score.to_numpy(dtype=float), "nearest_m": nearest.to_numpy(),
@@ -189,13 +191,27 @@ def area_access(population: pd.Series, scores: pd.DataFrame, groups: pd.Series, 
 # ---------------------------------------------------------------- what kinds of offer people reach
 
 
-def reach_matrix(points: gpd.GeoDataFrame, supply: gpd.GeoDataFrame, max_distance: float) -> sp.csr_matrix:
-    """Boolean (points x offers) matrix: offer j is within ``max_distance`` of point i."""
+def offer_pairs(points: gpd.GeoDataFrame, supply: gpd.GeoDataFrame, max_distance: float) -> sp.csr_matrix:
+    """Distances (m) of the (points x offers) pairs within ``max_distance`` (``pairs_within``).
+
+    One search that ``point_access`` and ``reach_matrix`` can share (``pairs=``).
+    Frames already in EPSG:31370 are not projected again.
+    """
     _need_crs(points, "points")
     _need_crs(supply, "supply")
-    pxy = shapely.get_coordinates(points.to_crs(METRIC).geometry.values).reshape(-1, 2)
-    sxy = shapely.get_coordinates(supply.to_crs(METRIC).geometry.values).reshape(-1, 2)
-    pairs = pairs_within(pxy, sxy, max_distance)
+    return pairs_within(_metric_xy(points), _metric_xy(supply), max_distance)
+
+
+def _metric_xy(frame: gpd.GeoDataFrame) -> np.ndarray:
+    metric = frame if normalize_crs(frame.crs) == METRIC else frame.to_crs(METRIC)
+    return shapely.get_coordinates(metric.geometry.values).reshape(-1, 2)
+
+
+def reach_matrix(points: gpd.GeoDataFrame, supply: gpd.GeoDataFrame, max_distance: float,
+                 pairs: sp.csr_matrix | None = None) -> sp.csr_matrix:
+    """Boolean (points x offers) matrix: offer j is within ``max_distance`` of point i."""
+    if pairs is None:
+        pairs = offer_pairs(points, supply, max_distance)
     # The pair structure is the membership (a pair at 0 m is an explicit zero): keep it.
     return sp.csr_matrix((np.ones(pairs.nnz, dtype=bool), pairs.indices, pairs.indptr), shape=pairs.shape)
 
@@ -275,7 +291,7 @@ def _need_crs(frame, what: str) -> None:
 
 
 __all__ = [
-    "METHODS", "area_access", "area_offers", "demand_points", "offers_in_reach", "point_access", "quantile_classes", "reach_matrix",
+    "METHODS", "area_access", "area_offers", "demand_points", "offer_pairs", "offers_in_reach", "point_access", "quantile_classes", "reach_matrix",
     "reach_shares",
 ]
 

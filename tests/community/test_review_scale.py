@@ -106,7 +106,7 @@ def test_the_first_view_costs_the_same_statements_with_80_and_with_2000_more_lis
 
 
 def test_every_committed_write_the_review_reads_gives_a_new_version_and_nothing_else_does(app, db):
-    from community.models import Initiative, User
+    from community.models import Area, Initiative, User
     from community.services.coverage.loading import data_version
     from tests import factories
     areas, user = build_town(db)
@@ -120,15 +120,18 @@ def test_every_committed_write_the_review_reads_gives_a_new_version_and_nothing_
     initiative.cost = "free"
     db.session.commit()
     second = data_version()
-    assert second[1] != first[1] and second[2] == first[2]  # listings changed, activities did not
+    assert second[2] != first[2] and (second[1], second[3]) == (first[1], first[3])  # listings only
     place = factories.place(name="Buurthuis Oost", latitude=51.05, longitude=3.73)
     factories.activity(user, place, status="done", participants=4)
     db.session.commit()
     third = data_version()
-    assert third[1] != second[1] and third[2] != second[2]
+    assert third[2] != second[2] and third[3] != second[3] and third[1] == second[1]
     db.session.scalar(select(User)).email = "someone.else@example.org"  # not read by the review
     db.session.commit()
     assert data_version() == third
+    db.session.scalar(select(Area).where(Area.code == "D2")).name = "Oostkwartier"
+    db.session.commit()
+    assert data_version()[1] != third[1] and data_version()[2:] == third[2:]
 
 
 def test_a_bulk_import_gives_a_new_version(app, db, tmp_path):
@@ -136,7 +139,7 @@ def test_a_bulk_import_gives_a_new_version(app, db, tmp_path):
     build_town(db)
     before = data_version()
     _add_listings(tmp_path, 20)
-    assert data_version()[1] != before[1]
+    assert data_version()[2] != before[2]
 
 
 # ---------------------------------------------------------------- computing in the background

@@ -5,8 +5,6 @@ Revises: 0003
 Create Date: 2026-12-03 15:30:00
 
 """
-import uuid
-
 from alembic import op
 import sqlalchemy as sa
 
@@ -16,17 +14,16 @@ down_revision = '0003'
 branch_labels = None
 depends_on = None
 
-TOPICS = ("listings", "activities")
 
 
 def upgrade():
-    table = op.create_table('data_version',
+    # No rows: the first write of a topic makes its row (an empty database stays empty for restore).
+    op.create_table('data_version',
     sa.Column('topic', sa.String(length=40), nullable=False),
     sa.Column('counter', sa.Integer(), nullable=False),
     sa.Column('token', sa.String(length=32), nullable=False),
     sa.PrimaryKeyConstraint('topic', name=op.f('pk_data_version'))
     )
-    op.bulk_insert(table, [{"topic": t, "counter": 0, "token": uuid.uuid4().hex} for t in TOPICS])
 
 
 def downgrade():

@@ -1,7 +1,8 @@
 """The review, computed once per parameter set and data version, and shared between app processes.
 
 Three layers. In this process: bounded LRU caches (cachetools) of computed reviews
-(BUURTKRACHT_COVERAGE_CACHE_SIZE, default 16) and of the parameter-free base (2). Shared:
+(BUURTKRACHT_COVERAGE_CACHE_SIZE, default 16) and of the parameter-free base (two, and two of its
+area part: demand points are made again only when areas, figures or addresses change). Shared:
 the cache of ``community.caching`` (Redis in the scale-out set-up, so one process computes
 and the others serve; SimpleCache in the embedded one) holds every computed review and every
 rendered view (``view``). Keys carry the data version (``loading.data_version``: the day and
@@ -25,11 +26,11 @@ from sqlalchemy import func, select
 from ...extensions import cache as shared
 from ...extensions import db
 from . import jobs, loading
-from .computation import Coverage, build, make_base, place_activities
+from .computation import Coverage, build, make_area_base, make_base, place_activities
 from .parameters import ReviewParams, norms
 
 log = logging.getLogger(__name__)
-BASES_KEPT = 2
+BASES_KEPT = 4  # two bases and two area parts
 INLINE_OFFERS, INLINE_AREAS = 5_000, 600
 _lock = threading.Lock()  # cachetools caches are not thread-safe by themselves
 
@@ -132,25 +133,36 @@ def view(cov: Coverage, name: tuple, make):
 def _make(params: ReviewParams, version: tuple, progress=None) -> Coverage:
     from .computation import NoProgress
     progress = progress or NoProgress()
-    base = _base(version[:2], progress)
+    base = _base(version, progress)
     loaded, logged = loading.load_activities(params.period)
     activities = place_activities(loaded, base.areas, base.geometries)
     return build(params, version, base, activities, logged, norms(), progress)
 
 
 def _base(version: tuple, progress):
+    """The base for (day, areas token, listings token); its area part kept per areas token."""
     local = _caches()[1]
+    key = ("base",) + version[:3]
     with _lock:
-        found = local.get(version)
+        found = local.get(key)
     if found is not None:
         return found
     progress.start(3, "base")
-    areas, geometries = loading.load_areas()
+    area_key = ("areas", version[1])
+    with _lock:
+        area_base = local.get(area_key)
+    if area_base is None:
+        areas, geometries = loading.load_areas()
+        progress.advance()
+        area_base = make_area_base(areas, geometries, loading.load_indicator_values(),
+                                   loading.load_address_points())
+        with _lock:
+            local[area_key] = area_base
+    else:
+        progress.advance()
     progress.advance()
-    offers = loading.load_offers()
-    progress.advance()
-    base = make_base(areas, geometries, loading.load_indicator_values(), loading.load_address_points(), offers)
+    base = make_base(area_base, loading.load_offers())
     progress.advance()
     with _lock:
-        local[version] = base
+        local[key] = base
     return base

@@ -1,7 +1,7 @@
 """The review computed from the loaded frames: pure (no Flask, no database), the spatial work in ``geo/``.
 
-``make_base`` prepares what does not depend on the parameters (indicators per
-area, demand points, offers and their kinds); ``build`` computes the review for
+``make_area_base`` and ``make_base`` prepare what does not depend on the parameters
+(indicators per area, demand points; offers and their kinds, projected once); ``build`` computes the review for
 one parameter set from it.
 """
 from __future__ import annotations
@@ -17,6 +17,8 @@ import scipy.sparse as sp
 from geo import coverage as geo_coverage
 from geo import need as geo_need
 from geo.areas import assign_points
+from geo.crs import METRIC
+from geo.distance import project_metric
 
 from ... import taxonomy
 from .blind_spots import GROUP_INDICATORS, area_blind_spots, models_in_reach
@@ -67,13 +69,28 @@ class NoProgress:
     def finish(self) -> None: ...
 
 
-def make_base(areas: pd.DataFrame, geometries: gpd.GeoDataFrame, indicator_values: pd.DataFrame,
-              address_xy: np.ndarray | None, offers: pd.DataFrame) -> Base:
+@dataclass
+class AreaBase:
+    """What only the areas, their figures and the addresses decide (kept while those do not change)."""
+
+    areas: pd.DataFrame
+    geometries: gpd.GeoDataFrame
+    indicators: pd.DataFrame
+    points: gpd.GeoDataFrame  # demand points, EPSG:31370
+
+
+def make_area_base(areas: pd.DataFrame, geometries: gpd.GeoDataFrame, indicator_values: pd.DataFrame,
+                   address_xy: np.ndarray | None) -> AreaBase:
     indicators = indicator_table(indicator_values, areas)
-    points = demand_points(areas, geometries, indicators, address_xy)
-    supply = gpd.GeoDataFrame(offers.assign(capacity=1.0),
-                              geometry=gpd.points_from_xy(offers["lon"], offers["lat"]), crs="EPSG:4326")
-    return Base(areas, geometries, indicators, points, offers, supply, offer_flags(offers))
+    return AreaBase(areas, geometries, indicators, demand_points(areas, geometries, indicators, address_xy))
+
+
+def make_base(area_base: AreaBase, offers: pd.DataFrame) -> Base:
+    """The base of every review: the area part and the offers, projected once (EPSG:31370) for the pair search."""
+    x, y = project_metric(offers["lon"].to_numpy(dtype=float), offers["lat"].to_numpy(dtype=float))
+    supply = gpd.GeoDataFrame(offers.assign(capacity=1.0), geometry=gpd.points_from_xy(x, y), crs=METRIC)
+    return Base(area_base.areas, area_base.geometries, area_base.indicators, area_base.points, offers, supply,
+                offer_flags(offers))
 
 
 def indicator_table(long: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:
@@ -191,9 +208,11 @@ def build(params: ReviewParams, version: tuple, base: Base, activities: pd.DataF
     progress.start(5, "coverage")
     areas, indicators, points, offers = base.areas, base.indicators, base.points, base.offers
     progress.advance()
-    scores = geo_coverage.point_access(points, base.supply, method=params.method, max_distance=params.distance)
+    pairs = geo_coverage.offer_pairs(points, base.supply, params.distance)  # one search for all below
+    scores = geo_coverage.point_access(points, base.supply, method=params.method, max_distance=params.distance,
+                                       pairs=pairs)
     progress.advance()
-    reach_matrix = geo_coverage.reach_matrix(points, base.supply, params.distance)
+    reach_matrix = geo_coverage.reach_matrix(points, base.supply, params.distance, pairs=pairs)
     progress.advance()
     frames, in_reach, reach = [], {}, {}
     for level in LEVELS:

@@ -32,10 +32,10 @@ ACTIVITY_COLUMNS = ["participants", "new", "partners", "lon", "lat", "area_code"
 def data_version() -> tuple:
     """Changes whenever anything the review reads changes, and every day (periods move): one select.
 
-    (day, listings token, activities token): see ``community.data_version``.
+    (day, areas token, listings token, activities token): see ``community.data_version``.
     """
     tokens = versions.current()
-    return (datetime.now(TZ).date().isoformat(), tokens["listings"], tokens["activities"])
+    return (datetime.now(TZ).date().isoformat(), tokens["areas"], tokens["listings"], tokens["activities"])
 
 
 def load_areas() -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
