@@ -3,6 +3,11 @@
     python bench/accessibility_vs_access.py --scale city      # 20,000 demand, 2,000 offers
     python bench/accessibility_vs_access.py --scale region    # 500,000 demand, 50,000 offers
 
+Also timed: "ours, projected inputs", the same call on frames already in EPSG:31370 (as the
+review holds them: projected once per data version, never per run), and "floor", the pair
+search on projected arrays plus the two sparse products and nothing else; the target of issue 11
+is ours on projected inputs within 2x of the floor.
+
 Options: --repeat N (timed calls per method, default 5), --decay none|gaussian,
 --skip-access, --profile (per-phase timing of ours, plus cProfile top 12).
 "ours, 1 thread" is the same call with geo.pairs.MAX_THREADS = 1.
@@ -170,16 +175,19 @@ def _reset_peak() -> bool:
         return False
 
 
-def _frames(path: Path):
+def _frames(path: Path, projected: bool = False):
+    """The inputs as GeoDataFrames: EPSG:4326 as the database stores points, or (``projected``)
+    EPSG:31370 as the review's base holds them, projected once when the data was loaded (untimed)."""
     import geopandas as gpd
 
     z = np.load(path)
-    demand = gpd.GeoDataFrame(
-        {"population": z["population"]}, geometry=gpd.points_from_xy(z["dlon"], z["dlat"]), crs="EPSG:4326"
-    )
-    supply = gpd.GeoDataFrame(
-        {"capacity": z["capacity"]}, geometry=gpd.points_from_xy(z["slon"], z["slat"]), crs="EPSG:4326"
-    )
+    dx, dy, sx, sy, crs = z["dlon"], z["dlat"], z["slon"], z["slat"], "EPSG:4326"
+    if projected:
+        from geo.distance import project_metric
+
+        (dx, dy), (sx, sy), crs = project_metric(dx, dy), project_metric(sx, sy), "EPSG:31370"
+    demand = gpd.GeoDataFrame({"population": z["population"]}, geometry=gpd.points_from_xy(dx, dy), crs=crs)
+    supply = gpd.GeoDataFrame({"capacity": z["capacity"]}, geometry=gpd.points_from_xy(sx, sy), crs=crs)
     return demand, supply
 
 
@@ -198,6 +206,30 @@ def run_ours(demand, supply, decay):
 
     def call():
         return two_step_fca(demand, supply, max_distance=MAX_DISTANCE, decay=decay).to_numpy()
+
+    return call, {}
+
+
+def run_floor(demand, supply, decay):
+    """The floor of a 2SFCA call: the pair search on projected arrays plus the two sparse products."""
+    import shapely
+
+    from geo import pairs
+    from geo.accessibility import _weight_matrix
+
+    if os.environ.get("BENCH_THREADS"):
+        pairs.MAX_THREADS = int(os.environ["BENCH_THREADS"])
+    dxy = shapely.get_coordinates(demand.geometry.values)
+    sxy = shapely.get_coordinates(supply.geometry.values)
+    population = demand["population"].to_numpy(dtype=float)
+    capacity = supply["capacity"].to_numpy(dtype=float)
+
+    def call():
+        w = _weight_matrix(decay, pairs._pairs(dxy, sxy, MAX_DISTANCE, need_distance=decay is not None))
+        reached = w.T @ population
+        ratio = np.zeros(len(capacity))
+        np.divide(capacity, reached, out=ratio, where=reached > 0)
+        return w @ ratio
 
     return call, {}
 
@@ -254,9 +286,10 @@ def run_access(demand, supply, decay):
 
 def child(method: str, data: Path, out: Path, repeat: int, decay_name: str) -> None:
     sys.path.insert(0, str(ROOT))
-    demand, supply = _frames(data)
+    demand, supply = _frames(data, projected=method in ("ours-projected", "floor"))
     decay = _decay(decay_name)
-    call, extra = (run_ours if method == "ours" else run_access)(demand, supply, decay)
+    run = {"ours": run_ours, "ours-projected": run_ours, "floor": run_floor, "access": run_access}[method]
+    call, extra = run(demand, supply, decay)
     exact_peak = _reset_peak()
     before = _rss_kib("VmRSS")
     times = []
@@ -379,7 +412,7 @@ def main() -> None:
     ap.add_argument("--decay", choices=["none", "gaussian"], default="none")
     ap.add_argument("--skip-access", action="store_true")
     ap.add_argument("--profile", action="store_true")
-    ap.add_argument("--child", choices=["ours", "access"], help=argparse.SUPPRESS)
+    ap.add_argument("--child", choices=["ours", "ours-projected", "floor", "access"], help=argparse.SUPPRESS)
     ap.add_argument("--data", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -402,6 +435,12 @@ def main() -> None:
         ours = np.load(Path(tmp) / "ours.npy")
         rows["ours, 1 thread"] = _spawn("ours", data, Path(tmp) / "ours1.npy", args.repeat, args.decay, threads=1)
         assert np.array_equal(np.load(Path(tmp) / "ours1.npy"), ours), "1-thread result differs"
+        rows["ours, projected inputs"] = _spawn("ours-projected", data, Path(tmp) / "ours_p.npy", args.repeat,
+                                                args.decay)
+        rows["floor: pairs + 2 products"] = _spawn("floor", data, Path(tmp) / "floor.npy", args.repeat, args.decay)
+        for name in ("ours_p", "floor"):
+            other = np.load(Path(tmp) / f"{name}.npy")
+            assert np.allclose(other, ours, rtol=1e-9, atol=0), f"{name} differs from ours"
 
         if not args.skip_access:
             rows["access"] = _spawn("access", data, Path(tmp) / "access.npy", args.repeat, args.decay)
@@ -414,6 +453,10 @@ def main() -> None:
             f"| {name} | {r['first_s']:.3f} | {r['best_s']:.3f} | {r['peak_mib']:.0f} | "
             f"{r['peak_mib'] - r['rss_before_mib']:.0f} |"
         )
+    p, f = rows["ours, projected inputs"], rows["floor: pairs + 2 products"]
+    print()
+    print(f"ours on projected inputs / floor (target <= 2x): {p['best_s'] / f['best_s']:.2f}x; "
+          f"ours on EPSG:4326 inputs / floor: {rows['ours']['best_s'] / f['best_s']:.2f}x")
     if "access" in rows:
         a, o = rows["access"], rows["ours"]
         ph = a["phases"]

@@ -6,6 +6,7 @@ one parameter set from it.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -13,6 +14,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+import shapely
 
 from geo import coverage as geo_coverage
 from geo import need as geo_need
@@ -45,6 +47,7 @@ class Coverage:
     activities_logged: bool
     activities: pd.DataFrame = field(default_factory=pd.DataFrame)
     norms: list = field(default_factory=list)
+    shapes: dict = field(default_factory=dict)  # code -> GeoJSON outline for the map
 
     def level(self, level: str) -> pd.DataFrame:
         return self.areas[self.areas["level"] == level]
@@ -61,6 +64,7 @@ class Base:
     offers: pd.DataFrame
     supply: gpd.GeoDataFrame
     flags: pd.DataFrame
+    shapes: dict
 
 
 class NoProgress:
@@ -77,12 +81,28 @@ class AreaBase:
     geometries: gpd.GeoDataFrame
     indicators: pd.DataFrame
     points: gpd.GeoDataFrame  # demand points, EPSG:31370
+    shapes: dict  # code -> GeoJSON geometry for the map (``map_shapes``)
 
 
 def make_area_base(areas: pd.DataFrame, geometries: gpd.GeoDataFrame, indicator_values: pd.DataFrame,
                    address_xy: np.ndarray | None) -> AreaBase:
     indicators = indicator_table(indicator_values, areas)
-    return AreaBase(areas, geometries, indicators, demand_points(areas, geometries, indicators, address_xy))
+    return AreaBase(areas, geometries, indicators, demand_points(areas, geometries, indicators, address_xy),
+                    map_shapes(geometries))
+
+
+MAP_TOLERANCE, MAP_DECIMALS = 0.0001, 5  # degrees: about 10 m, and coordinates to about 1 m
+
+
+def map_shapes(geometries: gpd.GeoDataFrame) -> dict:
+    """code -> the area's outline for the review map: simplified, coordinates rounded; made once per areas."""
+    simplified = shapely.simplify(geometries.geometry.values, MAP_TOLERANCE, preserve_topology=True)
+    coordinates = shapely.get_coordinates(simplified)
+    rounded = np.fromiter((round(v, MAP_DECIMALS) for v in coordinates.ravel().tolist()), dtype=float,
+                          count=coordinates.size).reshape(coordinates.shape)
+    simplified = shapely.set_coordinates(simplified.copy(), rounded)
+    return {code: json.loads(shapely.to_geojson(geom)) if geom is not None else None
+            for code, geom in zip(geometries.index, simplified)}
 
 
 def make_base(area_base: AreaBase, offers: pd.DataFrame) -> Base:
@@ -90,7 +110,7 @@ def make_base(area_base: AreaBase, offers: pd.DataFrame) -> Base:
     x, y = project_metric(offers["lon"].to_numpy(dtype=float), offers["lat"].to_numpy(dtype=float))
     supply = gpd.GeoDataFrame(offers.assign(capacity=1.0), geometry=gpd.points_from_xy(x, y), crs=METRIC)
     return Base(area_base.areas, area_base.geometries, area_base.indicators, area_base.points, offers, supply,
-                offer_flags(offers))
+                offer_flags(offers), area_base.shapes)
 
 
 def indicator_table(long: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:
@@ -249,7 +269,7 @@ def build(params: ReviewParams, version: tuple, base: Base, activities: pd.DataF
     progress.finish()
     return Coverage(params=params, version=version, computed_at=datetime.now(timezone.utc), areas=table,
                     geometries=base.geometries, offers=offers, in_reach=in_reach, reach=reach,
-                    activities_logged=logged, activities=activities, norms=list(norms))
+                    activities_logged=logged, activities=activities, norms=list(norms), shapes=base.shapes)
 
 
 # ---------------------------------------------------------------- columns

@@ -5,12 +5,11 @@ models) are read where they are defined, never written into the text.
 """
 from __future__ import annotations
 
-import json
 import math
 
 import numpy as np
+import pandas as pd
 from flask_babel import format_decimal, format_percent, get_locale, gettext, ngettext
-from shapely.geometry import mapping
 
 from geo import coverage as geo_coverage
 
@@ -194,6 +193,13 @@ def _value(row, measure):
         return math.nan
 
 
+def _column(frame, measure) -> np.ndarray:
+    """A measure's values as floats (NaN where missing or not a number), as ``_value`` reads one."""
+    if measure not in frame.columns:
+        return np.full(len(frame), np.nan)
+    return pd.to_numeric(frame[measure], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
 def table_rows(cov: Coverage, level: str | None = None, sort: str | None = None, order: str | None = None) -> list[dict]:
     """Rows of the ranked table, sorted; each holds raw and formatted values."""
     level = level or cov.params.level
@@ -201,7 +207,7 @@ def table_rows(cov: Coverage, level: str | None = None, sort: str | None = None,
     order = order or cov.params.order
     frame = cov.level(level)
     rows = []
-    for code, row in frame.iterrows():
+    for code, row in frame.to_dict("index").items():
         spots = row_blind_spots(row)
         rows.append({
             "code": code, "name": row["name"], "status": row.get("status"),
@@ -238,7 +244,7 @@ NO_DATA_COLOUR = "#bdbdbd"
 def choropleth(cov: Coverage, level: str, measure: str) -> dict:
     """GeoJSON of the level's areas with the measure, its class and colour, plus the legend."""
     frame = cov.level(level)
-    values = np.array([_value(row, measure) for _, row in frame.iterrows()], dtype=float)
+    values = _column(frame, measure)
     spec = MEASURES[measure]
     # Colour by "how much attention": darker = worse, whichever direction that is.
     attention = values if spec.worse == "high" else -values
@@ -252,13 +258,11 @@ def choropleth(cov: Coverage, level: str, measure: str) -> dict:
         lower = upper
     if (classes < 0).any():
         legend.append({"colour": NO_DATA_COLOUR, "label": gettext("no data"), "no_data": True})
-    simplified = cov.geometries.loc[frame.index].geometry.simplify(0.0001, preserve_topology=True)
     features = []
-    for (code, row), geom, value, cls in zip(frame.iterrows(), simplified, values, classes):
-        geometry = json.loads(json.dumps(mapping(geom)), parse_float=lambda x: round(float(x), 5))
+    for code, name, value, cls in zip(frame.index, frame["name"], values, classes):
         text = measure_text(measure, cov.params.method, value)
-        features.append({"type": "Feature", "geometry": geometry, "properties": {
-            "code": code, "name": row["name"], "value": None if not np.isfinite(value) else value,
+        features.append({"type": "Feature", "geometry": cov.shapes[code], "properties": {
+            "code": code, "name": name, "value": None if not np.isfinite(value) else value,
             "text": text, "colour": palette[cls] if cls >= 0 else NO_DATA_COLOUR, "cls": int(cls)}})
     return {"type": "FeatureCollection", "features": features, "legend": legend,
             "title": measure_labels()[measure]}
