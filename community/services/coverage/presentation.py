@@ -164,8 +164,16 @@ def blind_spot_text(code: str, numbers: dict, distance: int) -> str:
     return code
 
 
-def blind_spot_short(code: str, numbers: dict) -> str:
-    """A few words for the table."""
+def blind_spot_short(code: str, numbers: dict, words: tuple[dict, dict] | None = None) -> str:
+    """A few words for the table (``words``: ``blind_spot_words()``, when writing many)."""
+    group_short, short = words or blind_spot_words()
+    if code == "group_without_offer":
+        return group_short[numbers["group"]]
+    return short.get(code, code)
+
+
+def blind_spot_words() -> tuple[dict, dict]:
+    """The short texts per group and per blind spot, in the request's language."""
     group_short = {"elderly": gettext("Many older residents, no offer for older people"),
                    "families": gettext("Many children, no offer for families")}
     short = {
@@ -177,9 +185,7 @@ def blind_spot_short(code: str, numbers: dict) -> str:
         "no_evening_weekend": gettext("No evenings or weekends"),
         "stale": gettext("Listings out of date"),
     }
-    if code == "group_without_offer":
-        return group_short[numbers["group"]]
-    return short.get(code, code)
+    return group_short, short
 # ---------------------------------------------------------------- views of the result
 
 
@@ -191,6 +197,18 @@ def _value(row, measure):
         return float(value)
     except (TypeError, ValueError):
         return math.nan
+
+
+class _Texts(dict):
+    """measure -> its value as text, written when first asked for (a table shows only some)."""
+
+    def __init__(self, method: str, values: dict):
+        super().__init__()
+        self.method, self.values = method, values
+
+    def __missing__(self, measure: str) -> str:
+        text = self[measure] = measure_text(measure, self.method, self.values[measure])
+        return text
 
 
 def _column(frame, measure) -> np.ndarray:
@@ -207,15 +225,16 @@ def table_rows(cov: Coverage, level: str | None = None, sort: str | None = None,
     order = order or cov.params.order
     frame = cov.level(level)
     rows = []
+    words = blind_spot_words()
     for code, row in frame.to_dict("index").items():
         spots = row_blind_spots(row)
+        values = {m: _value(row, m) for m in MEASURES}
         rows.append({
             "code": code, "name": row["name"], "status": row.get("status"),
             "status_text": status_text(row.get("status")),
             "rank": row.get("rank"), "population": row.get("population"),
-            "values": {m: _value(row, m) for m in MEASURES},
-            "text": {m: measure_text(m, cov.params.method, _value(row, m)) for m in MEASURES},
-            "reasons": [blind_spot_short(c, n) for c, n in spots],
+            "values": values, "text": _Texts(cov.params.method, values),
+            "reasons": [blind_spot_short(c, n, words) for c, n in spots],
             "parent": row.get("parent"),
         })
 
