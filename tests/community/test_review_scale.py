@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pandas as pd
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -211,10 +212,19 @@ def test_the_page_shows_the_data_as_it_is_after_a_write(app, db):
 # ---------------------------------------------------------------- shared between app processes
 
 
-def test_one_process_computes_the_review_and_another_serves_it_from_redis(redis_apps, monkeypatch):
+@pytest.fixture
+def review_apps(redis_apps):
+    """``redis_apps``, and RQ's own keys for our queue (named after the prefix) removed afterwards."""
+    yield redis_apps
+    client, prefix = redis_apps[2], redis_apps[3]
+    for key in client.scan_iter(match=f"rq:*{prefix}*"):
+        client.delete(key)
+
+
+def test_one_process_computes_the_review_and_another_serves_it_from_redis(review_apps, monkeypatch):
     """Two create_app() on one database and one Redis: the RQ job of the first serves the second."""
     from community.services.coverage import cache, jobs
-    first, second, client, prefix = redis_apps
+    first, second, client, prefix = review_apps
     assert jobs.mode(first) == "rq"
     for app in (first, second):
         app.config.update(BUURTKRACHT_REVIEW_INLINE_OFFERS=0)  # big: a background job
