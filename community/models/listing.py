@@ -218,3 +218,27 @@ class Schedule(db.Model):
                           end_time=self.end_time, weekdays=self.weekday_list, nth=self.nth,
                           on_date=self.on_date, valid_from=self.valid_from,
                           valid_until=self.valid_until)
+
+
+class ScheduleSlot(db.Model):
+    """One weekday of a schedule in plain numbers (community/scheduling/weekly.py), kept by the writer.
+
+    The finder asks SQL about these: weekday and part of day by an index on (weekday, start, end),
+    "on now", "this week" and the next session by arithmetic on days and seconds.
+    """
+
+    __tablename__ = "schedule_slot"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    schedule_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("schedule.id", ondelete="CASCADE"), index=True)
+    location_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("initiative_at_place.id", ondelete="CASCADE"))
+    frequency: Mapped[str] = mapped_column(String(20))  # weekly and once are every week's arithmetic
+    weekday: Mapped[int] = mapped_column(Integer)        # the weekday a session starts on, 0 = Monday
+    start_sec: Mapped[int] = mapped_column(Integer)      # seconds after midnight
+    end_sec: Mapped[int] = mapped_column(Integer)        # past 86,400 when the session ends the next day
+    nth: Mapped[int | None] = mapped_column(Integer)     # monthly: 1..5, -1 = the last
+    from_day: Mapped[int] = mapped_column(Integer)       # day numbers since 1900-01-01 (a Monday)
+    until_day: Mapped[int] = mapped_column(Integer)
+    # A session's start on its weekday; its end for the part past midnight, which counts for the next day.
+    __table_args__ = (Index("ix_schedule_slot_weekday", "weekday", "start_sec", "end_sec"),
+                      Index("ix_schedule_slot_weekday_end", "weekday", "end_sec"),
+                      Index("ix_schedule_slot_location", "location_id", "from_day", "until_day"))

@@ -9,7 +9,7 @@ from datetime import datetime
 
 import numpy as np
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 
 from geo.crs import METRIC, to_wgs84
 from geo.distance import distances_m, project_metric, walking_minutes
@@ -18,9 +18,10 @@ from ..errors import BadRequest
 from ..fields import INITIATIVE
 from ..i18n import filter_label
 from ..extensions import db
-from ..models import (Area, Initiative, InitiativeAtPlace, InitiativeTerm, MeetingPlace, Organisation, PlaceArea,
-                      Schedule)
-from ..scheduling import TZ, Recurrence, is_in_week, is_on, matches_slot, next_session
+from ..models import Area, Initiative, InitiativeAtPlace, InitiativeTerm, MeetingPlace, Organisation, PlaceArea
+from ..scheduling import TZ
+from ..scheduling.weekly import Clock
+from .finder_times import next_starts, time_filters
 from .geocoding import Location, resolve_near
 from .public import VISIBLE_STATUSES, Listing
 
@@ -194,45 +195,74 @@ class Match:
 
 
 class Listings(Sequence):
-    """The result's listings in order; a Listing (with its ORM objects) is loaded when asked for."""
+    """The result's listings in order, read from the database a window at a time.
+
+    `fetch(start, stop)` gives the Match rows of a window (one query: filtered, ordered and paged
+    in SQL) and `count()` their number (one query); a Listing, with its ORM objects, is loaded
+    only for the items asked for.
+    """
 
     CHUNK = 500  # ids per IN (...), well under every database's parameter limit
 
-    def __init__(self, matches: list[Match]):
-        self.matches = matches
+    def __init__(self, fetch, count):
+        self._fetch, self._count = fetch, count
+        self._total: int | None = None
+        self._matches: dict[int, Match] = {}
         self._loaded: dict[int, Listing] = {}
 
+    @classmethod
+    def of(cls, matches: list[Match]) -> "Listings":
+        return cls(lambda start, stop: matches[start:stop], lambda: len(matches))
+
     def __len__(self) -> int:
-        return len(self.matches)
+        if self._total is None:
+            self._total = self._count()
+        return self._total
+
+    @property
+    def matches(self) -> list[Match]:
+        return self.window(range(len(self)))
+
+    def window(self, indices: range) -> list[Match]:
+        """The Match rows at `indices` (a step-1 range), read once."""
+        missing = [i for i in indices if i not in self._matches]
+        if missing:
+            for i, match in enumerate(self._fetch(missing[0], missing[-1] + 1), start=missing[0]):
+                self._matches[i] = match
+        return [self._matches[i] for i in indices if i in self._matches]
 
     def __getitem__(self, index):
         if isinstance(index, slice):
-            wanted = range(len(self.matches))[index]
+            wanted = range(len(self))[index]
+            if wanted.step != 1:
+                return [self[i] for i in wanted]
             self._load(wanted)
             return [self._loaded[i] for i in wanted if i in self._loaded]
-        i = range(len(self.matches))[index]
-        self._load([i])
+        i = range(len(self))[index]
+        self._load(range(i, i + 1))
         return self._loaded[i]
 
     def __iter__(self):
-        for start in range(0, len(self.matches), self.CHUNK):
+        self.window(range(len(self)))  # every match in one query, then their objects a chunk at a time
+        for start in range(0, len(self), self.CHUNK):
             yield from self[start:start + self.CHUNK]
 
     def __repr__(self) -> str:
-        return f"<Listings {len(self.matches)}, {len(self._loaded)} loaded>"
+        return f"<Listings {len(self)}, {len(self._loaded)} loaded>"
 
-    def _load(self, indices) -> None:
-        missing = [i for i in indices if i not in self._loaded]
-        for start in range(0, len(missing), self.CHUNK):
-            chunk = missing[start:start + self.CHUNK]
+    def _load(self, indices: range) -> None:
+        for start in range(indices.start, indices.stop, self.CHUNK):
+            chunk = [i for i in range(start, min(start + self.CHUNK, indices.stop)) if i not in self._loaded]
+            if not chunk:
+                continue
+            matches = dict(zip(chunk, self.window(range(chunk[0], chunk[-1] + 1))))
             rows = db.session.execute(
                 select(Initiative, InitiativeAtPlace, MeetingPlace)
                 .join(InitiativeAtPlace, InitiativeAtPlace.initiative_id == Initiative.id)
                 .join(MeetingPlace, MeetingPlace.id == InitiativeAtPlace.place_id)
-                .where(InitiativeAtPlace.id.in_([self.matches[i].link_id for i in chunk]))).all()
+                .where(InitiativeAtPlace.id.in_([m.link_id for m in matches.values()]))).all()
             by_link = {link.id: (initiative, link, place) for initiative, link, place in rows}
-            for i in chunk:
-                match = self.matches[i]
+            for i, match in matches.items():
                 if match.link_id not in by_link:  # removed since the search; nothing to show
                     continue
                 initiative, link, place = by_link[match.link_id]
@@ -251,6 +281,7 @@ class FinderResult:
 
     @property
     def matches(self) -> list[Match]:
+        """Every match as plain values (one query), for the map."""
         return self.listings.matches
 
     @property
@@ -285,8 +316,11 @@ def _near_box(location: Location, radius: float) -> tuple[float, float, float, f
             float(lons.max()) + margin, float(lats.max()) + margin)
 
 
-def _filtered(stmt, query: FinderQuery, box: tuple[float, float, float, float] | None):
-    """Add every filter SQL can answer to a statement that joins initiative, link and place."""
+def _filtered(stmt, query: FinderQuery, box: tuple[float, float, float, float] | None, clock: Clock | None = None):
+    """Add every filter to a statement that joins initiative, link and place (see _joined).
+
+    The time filters ask schedule_slot (services/finder_times.py) about `clock` (now if not given).
+    """
     # With a box, `status || ''` keeps SQLite (which has no statistics here) from walking every
     # initiative through the status index, which nearly all share; it then reads only the
     # places in the box through the longitude index (100 ms -> 20 ms over 50,000 listings).
@@ -330,6 +364,8 @@ def _filtered(stmt, query: FinderQuery, box: tuple[float, float, float, float] |
         min_lon, min_lat, max_lon, max_lat = box
         stmt = stmt.where(MeetingPlace.latitude.between(min_lat, max_lat),
                           MeetingPlace.longitude.between(min_lon, max_lon))
+    if query.day is not None or query.part or query.when:
+        stmt = stmt.where(*time_filters(clock or Clock.at(datetime.now(TZ)), query.day, query.part, query.when))
     return stmt
 
 
@@ -339,119 +375,100 @@ def _joined(*columns):
             .join(MeetingPlace, MeetingPlace.id == InitiativeAtPlace.place_id))
 
 
-def _sql_candidates(query: FinderQuery, box=None) -> tuple[list[Match], dict]:
-    """Listings passing every filter SQL can answer, as plain rows, and their schedules' rules.
+def filtered_links(query: FinderQuery, box=None, clock: Clock | None = None):
+    """A select of (link id, latitude, longitude, initiative name, working model) passing every
+    filter (no `near` distance: give the box), for markers by viewport."""
+    return _filtered(_joined(InitiativeAtPlace.id, MeetingPlace.latitude, MeetingPlace.longitude,
+                             Initiative.name, _working_model().label("working_model")), query, box, clock)
 
-    Returns the matches (by initiative name, then place name) and link id -> [Recurrence].
-    Schedules and working models are read with the same filters as a subquery: one query each.
-    """
-    rows = db.session.execute(_filtered(_joined(
+
+def _working_model():
+    # As Initiative.working_models[0]: the first code.
+    return (select(func.min(InitiativeTerm.code))
+            .where(InitiativeTerm.initiative_id == Initiative.id, InitiativeTerm.scheme == "working_model")
+            .scalar_subquery())
+
+
+def _name_order(*columns):
+    """Names in code point order on both databases (PostgreSQL would use the database's collation)."""
+    if db.engine.dialect.name == "postgresql":
+        return [column.collate("C") for column in columns]
+    return list(columns)
+
+
+def _match_rows(query: FinderQuery, box, clock: Clock, selective: bool):
+    """The statement of Match rows in the finder's order: next session (running ones first, none
+    last), then name; `selective` narrows the slots read to the filtered links."""
+    links = _filtered(_joined(InitiativeAtPlace.id), query, box, clock) if selective else None
+    starts = next_starts(clock, locations=links)
+    soon = case((starts.c.next_start < clock.horizon_utc, starts.c.next_start))
+    stmt = _filtered(_joined(
         InitiativeAtPlace.id, Initiative.id, Initiative.name, Initiative.cost, Initiative.childcare,
-        MeetingPlace.name, MeetingPlace.latitude, MeetingPlace.longitude), query, box)
-        .order_by(Initiative.name, MeetingPlace.name)).all()
-    matches = [Match(*row) for row in rows]
-    links = _filtered(_joined(InitiativeAtPlace.id), query, box)
-    schedules = db.session.execute(
-        select(Schedule.location_id, Schedule.frequency, Schedule.weekdays, Schedule.start_time,
-               Schedule.end_time, Schedule.nth, Schedule.on_date, Schedule.valid_from, Schedule.valid_until)
-        .where(Schedule.location_id.in_(links.scalar_subquery()))).all()
-    rules: dict = {}
-    known: dict = {}  # many offers share a rule: build each Recurrence once
-    for link_id, *values in schedules:
-        values = tuple(values)
-        if values not in known:
-            frequency, weekdays, start, end, nth, on_date, valid_from, valid_until = values
-            # As Schedule.recurrence() builds it from the same columns.
-            known[values] = Recurrence(
-                frequency=frequency, start_time=start, end_time=end,
-                weekdays=tuple(int(d) for d in weekdays.split(",") if d.strip() != ""), nth=nth,
-                on_date=on_date, valid_from=valid_from, valid_until=valid_until)
-        rules.setdefault(link_id, []).append(known[values])
-    initiatives = _filtered(_joined(Initiative.id), query, box)
-    models: dict = {}
-    for initiative_id, code in db.session.execute(
-            select(InitiativeTerm.initiative_id, InitiativeTerm.code)
-            .where(InitiativeTerm.scheme == "working_model",
-                   InitiativeTerm.initiative_id.in_(initiatives.scalar_subquery()))):
-        models.setdefault(initiative_id, []).append(code)
-    for match in matches:
-        # As Initiative.working_models[0]: the codes sorted in Python.
-        match.working_model = min(models.get(match.initiative_id, ()), default=None)
-    return matches, rules
+        MeetingPlace.name, MeetingPlace.latitude, MeetingPlace.longitude, soon, _working_model()), query, box, clock)
+    return (stmt.outerjoin(starts, starts.c.location_id == InitiativeAtPlace.id)
+            .order_by(soon.is_(None), soon, *_name_order(func.lower(Initiative.name), Initiative.name,
+                                                         MeetingPlace.name), InitiativeAtPlace.id))
 
 
-def _passes_time(query: FinderQuery, rules: list, now: datetime) -> bool:
-    if query.day is not None or query.part:
-        if not any(matches_slot(r, query.day, query.part or None) for r in rules):
-            return False
-    if query.when == "now" and not any(is_on(r, now) for r in rules):
-        return False
-    if query.when == "week" and not any(is_in_week(r, now) for r in rules):
-        return False
-    return True
+def _match(row, clock: Clock) -> Match:
+    link_id, initiative_id, name, cost, childcare, place_name, lat, lon, soon, model = row
+    return Match(link_id, initiative_id, name, cost, childcare, place_name, lat, lon,
+                 next_start=clock.instant(soon) if soon is not None else None, working_model=model)
 
 
-def _listings(query: FinderQuery, location: Location | None, now: datetime) -> list[Match]:
-    box = _near_box(location, query.radius) if location is not None else None
-    candidates, rules = _sql_candidates(query, box)
-    timed = query.day is not None or bool(query.part) or bool(query.when)
-    passes: dict = {}
-    next_start: dict = {}
-    matches = []
-    for match in candidates:
-        link_rules = tuple(rules.get(match.link_id, ()))
-        if timed:
-            if link_rules not in passes:
-                passes[link_rules] = _passes_time(query, link_rules, now)
-            if not passes[link_rules]:
-                continue
-        starts = []
-        for rule in link_rules:
-            if rule not in next_start:
-                session = next_session(rule, now)
-                next_start[rule] = session.start if session else None
-            if next_start[rule] is not None:
-                starts.append(next_start[rule])
-        match.next_start = min(starts, default=None)
-        matches.append(match)
-    if location is not None and matches:
-        lons = np.array([match.longitude for match in matches])
-        lats = np.array([match.latitude for match in matches])
-        distances = distances_m(location.longitude, location.latitude, lons, lats)
-        kept = []
-        for match, distance in zip(matches, distances):
-            if distance <= query.radius:
-                match.distance_m = float(distance)
-                match.walk_min = walking_minutes(float(distance))
-                kept.append(match)
-        kept.sort(key=lambda match: match.distance_m)
-        return kept
-    far_future = datetime.max.replace(tzinfo=TZ)
-    matches.sort(key=lambda match: (match.next_start or far_future, match.name.lower()))
-    return matches
+def _count(query: FinderQuery, clock: Clock) -> int:
+    return db.session.scalar(select(func.count()).select_from(
+        _filtered(_joined(InitiativeAtPlace.id), query, None, clock).subquery()))
+
+
+def _near(query: FinderQuery, location: Location, clock: Clock) -> list[Match]:
+    """Listings within the radius, nearest first: the box in SQL, the distance in numpy."""
+    rows = db.session.execute(_match_rows(query, _near_box(location, query.radius), clock, True)).all()
+    matches = [_match(row, clock) for row in rows]
+    if not matches:
+        return []
+    lons = np.array([match.longitude for match in matches])
+    lats = np.array([match.latitude for match in matches])
+    distances = distances_m(location.longitude, location.latitude, lons, lats)
+    kept = []
+    for match, distance in zip(matches, distances):
+        if distance <= query.radius:
+            match.distance_m = float(distance)
+            match.walk_min = walking_minutes(float(distance))
+            kept.append(match)
+    kept.sort(key=lambda match: match.distance_m)  # stable: same distance, by next session and name
+    return kept
+
+
+def _listings(query: FinderQuery, location: Location | None, clock: Clock) -> Listings:
+    if location is not None:
+        return Listings.of(_near(query, location, clock))
+    stmt = _match_rows(query, None, clock, selective=bool(query.active_filters()))
+    return Listings(lambda start, stop: [_match(row, clock) for row in db.session.execute(
+        stmt.offset(start).limit(stop - start))], lambda: _count(query, clock))
 
 
 def find(query: FinderQuery, now: datetime | None = None) -> FinderResult:
-    now = now or datetime.now(TZ)
+    clock = Clock.at(now or datetime.now(TZ))
     location = None
     if query.near:
         try:
             location = resolve_near(query.near)
         except BadRequest as exc:  # geocoding names the parameter; the finder's callers catch BadQuery
             raise BadQuery(exc.errors) from None
-    listings = _listings(query, location, now)
-    result = FinderResult(query=query, listings=Listings(listings), location=location)
-    if not listings and query.active_filters():
-        # Tell the resident which single filter to drop to see something.
+    listings = _listings(query, location, clock)
+    result = FinderResult(query=query, listings=listings, location=location)
+    if not len(listings) and query.active_filters():
+        # Tell the resident which single filter to drop to see something (a count each).
         for name in query.active_filters():
             relaxed = query.without(name)
             relaxed_location = location if name != "near" else None
-            count = len(_listings(relaxed, relaxed_location, now))
+            count = len(_listings(relaxed, relaxed_location, clock))
             if count:
                 result.relax.append((name, count))
         if query.near and query.radius < MAX_RADIUS:
             wider = replace(query, radius=min(MAX_RADIUS, query.radius * 3))
-            count = len(_listings(wider, location, now))
+            count = len(_listings(wider, location, clock))
             if count:
                 result.relax.append(("radius", count))
     return result

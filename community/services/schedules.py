@@ -6,6 +6,7 @@ from datetime import date, time
 from .. import taxonomy
 from ..models import Schedule
 from ..scheduling import Recurrence
+from ..scheduling.weekly import slot_values
 
 
 def schedule_problems(spec: dict) -> list[str]:
@@ -72,3 +73,8 @@ def schedule_values(rule: Recurrence, note: str = "") -> dict:
 
 def schedule_row(rule: Recurrence, note: str = "") -> Schedule:
     return Schedule(**schedule_values(rule, note))
+
+
+def slot_rows(schedule_id, location_id, rule: Recurrence) -> list[dict]:
+    """The schedule_slot rows of a schedule (see scheduling/weekly.py)."""
+    return [{**values, "schedule_id": schedule_id, "location_id": location_id} for values in slot_values(rule)]

@@ -12,19 +12,19 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import insert, select
+from sqlalchemy import delete, event, insert, select
 from sqlalchemy.orm import lazyload, selectinload
 
 from ..extensions import db
 from ..fields import ENTITIES, INITIATIVE, Entity, parse_rooms, room_text
 from ..importers.common import key
 from ..models import (Activity, Initiative, InitiativeAtPlace, InitiativeTerm, MeetingPlace, Organisation, Room,
-                      Schedule)
+                      Schedule, ScheduleSlot)
 from ..models.types import new_id, utcnow
 from ..scheduling import TZ, Recurrence
 from . import content_hashes  # noqa: F401  (other writes forget an import's content hashes)
 from .areas import LEVELS, areas_frame, assign_places
-from .schedules import schedule_row, schedule_values
+from .schedules import schedule_row, schedule_values, slot_rows
 from ..errors import Invalid
 
 
@@ -312,7 +312,7 @@ class ListingWriter:
         pending, self._new_initiatives = self._new_initiatives, []
         now = utcnow()
         for start in range(0, len(pending), batch):
-            rows = {Initiative: [], InitiativeTerm: [], InitiativeAtPlace: [], Schedule: []}
+            rows = {Initiative: [], InitiativeTerm: [], InitiativeAtPlace: [], Schedule: [], ScheduleSlot: []}
             for init in pending[start:start + batch]:
                 rows[Initiative].append({**init.row(), "created_at": now, "updated_at": now})
                 rows[InitiativeTerm] += [{"initiative_id": init.id, "scheme": scheme, "code": code}
@@ -320,11 +320,26 @@ class ListingWriter:
                 for link in init.locations:
                     rows[InitiativeAtPlace].append({"id": link.id, "initiative_id": init.id,
                                                     "place_id": link.place.id, "note": ""})
-                    rows[Schedule] += [{**schedule_values(rule, note), "id": new_id(), "location_id": link.id}
-                                       for rule, note in link.schedules]
+                    for rule, note in link.schedules:
+                        schedule_id = new_id()
+                        rows[Schedule].append({**schedule_values(rule, note), "id": schedule_id,
+                                               "location_id": link.id})
+                        rows[ScheduleSlot] += slot_rows(schedule_id, link.id, rule)
             for model, model_rows in rows.items():  # parents before children
                 if model_rows:
                     db.session.execute(insert(model.__table__), model_rows)
+
+
+# ------------------------------------------------------------------ schedule slots (the finder's)
+
+@event.listens_for(Schedule, "after_insert")
+@event.listens_for(Schedule, "after_update")
+def _write_slots(_mapper, connection, schedule: Schedule) -> None:
+    """A schedule written through the ORM gets its schedule_slot rows again (bulk inserts above
+    write them with the schedules); a removed schedule's rows go with it (ON DELETE CASCADE)."""
+    connection.execute(delete(ScheduleSlot.__table__).where(ScheduleSlot.schedule_id == schedule.id))
+    connection.execute(insert(ScheduleSlot.__table__),
+                       slot_rows(schedule.id, schedule.location_id, schedule.recurrence()))
 
 
 def _room_lines(rooms) -> list[str]:

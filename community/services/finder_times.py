@@ -1,0 +1,120 @@
+"""The finder's time questions as SQL over schedule_slot: day and part of day, on now, this week, next session.
+
+The numbers are scheduling/weekly.py's (day numbers from a Monday, seconds, wall clock minus the
+Brussels offset); the arithmetic is plain integers, the same on SQLite and PostgreSQL. What the
+Python rules (scheduling.matches_slot, is_on, is_in_week, next_session) say, this says:
+tests/community/test_finder_sql.py compares them on random schedules.
+
+One difference is left on purpose: a session that the spring-forward gap would push past its
+own end (02:30-03:00 on the last Sunday of March) is dropped by the Python rules and kept here.
+"""
+from __future__ import annotations
+
+from sqlalchemy import and_, case, func, literal, or_, select, true, union_all
+
+from ..models import ScheduleSlot as Slot
+from ..scheduling.weekly import DAY, EARLIEST_PART, SUMMER, WINTER, Clock, part_seconds
+
+# Wall clock and instant differ by one hour at most where summer time starts or ends: the
+# "on now" prefilter on time of day keeps that margin, the arithmetic after it is exact.
+MARGIN = SUMMER - WINTER
+
+
+def slot_matches(day: int | None, part: str | None):
+    """Slots that can put a session on `day` overlapping `part` (as scheduling.matches_slot).
+
+    As the finder always did, validity dates are not asked here: "Wednesday afternoon" is about
+    the weekly pattern. A session past midnight counts for the next day where it overlaps a part.
+    """
+    if part:
+        lo, hi = part_seconds(part)
+        same_day = and_(Slot.start_sec < hi, Slot.end_sec > lo)
+        next_day = Slot.end_sec > DAY + lo
+    else:
+        same_day, next_day = true(), Slot.end_sec > DAY + EARLIEST_PART
+    if day is None:
+        return or_(same_day, next_day)
+    return or_(and_(Slot.weekday == day, same_day), and_(Slot.weekday == (day - 1) % 7, next_day))
+
+
+def _utc(clock: Clock, wall):
+    """Wall-clock seconds to instants: minus summer time inside the clock's summer spans."""
+    spans = [and_(wall >= lo, wall < hi) for lo, hi in clock.summer]
+    if not spans:
+        return wall - WINTER
+    return wall - case((or_(*spans), SUMMER), else_=WINTER)
+
+
+def _prefilter(clock: Clock, when: str):
+    """Slots that can matter at all: not ended; for 'now' and 'week' only the weekdays that can."""
+    conditions = [Slot.until_day >= clock.yesterday, Slot.from_day <= clock.last_day]
+    if when == "now":
+        yesterday = (clock.weekday - 1) % 7
+        conditions += [Slot.from_day <= clock.today, or_(
+            and_(Slot.weekday == clock.weekday, Slot.start_sec <= clock.time_of_day + MARGIN),
+            and_(Slot.weekday == yesterday, Slot.end_sec > DAY + clock.time_of_day - MARGIN))]
+    elif when == "week":
+        days = sorted({(clock.weekday - 1) % 7, *range(clock.weekday, 7)})
+        conditions += [Slot.from_day <= clock.today + 6 - clock.weekday, Slot.weekday.in_(days)]
+    return conditions
+
+
+def _weekly(clock: Clock, conditions):
+    """Next sessions of weekly, biweekly and one-off slots: the first of their weekdays from
+    yesterday (and valid_from) on, in a biweekly rule's weeks, or the one after it if it is over."""
+    base = case((Slot.from_day > clock.yesterday, Slot.from_day), else_=clock.yesterday)
+    first = select(Slot.location_id, Slot.frequency, Slot.start_sec, Slot.end_sec, Slot.from_day, Slot.until_day,
+                   (base + (Slot.weekday - base % 7 + 7) % 7).label("day")
+                   ).where(Slot.frequency != "monthly", *conditions).subquery()
+    biweekly = first.c.frequency == "biweekly"
+    off_week = case((and_(biweekly, (first.c.day // 7 - first.c.from_day // 7) % 2 == 1), 7), else_=0)
+    week = select(first.c.location_id, first.c.frequency, first.c.start_sec, first.c.end_sec, first.c.until_day,
+                  (first.c.day + off_week).label("day")).subquery()
+    over = _utc(clock, (week.c.day - clock.yesterday) * DAY + week.c.end_sec) <= clock.now_utc
+    step = case((week.c.frequency == "biweekly", 14), else_=7)
+    due = select(week.c.location_id, week.c.start_sec, week.c.until_day,
+                 (week.c.day + case((over, step), else_=0)).label("day")).subquery()
+    start = _utc(clock, (due.c.day - clock.yesterday) * DAY + due.c.start_sec)
+    return select(due.c.location_id, start.label("next_start")).where(due.c.day <= due.c.until_day)
+
+
+def _monthly(clock: Clock, conditions):
+    """Next sessions of monthly slots: their day in each month from yesterday's to the horizon's."""
+    months = union_all(*(select(literal(lo).label("month_first"), literal(hi).label("month_next"))
+                         for lo, hi in clock.months)).subquery()
+    nth_day = months.c.month_first + (Slot.weekday - months.c.month_first % 7 + 7) % 7 + 7 * (Slot.nth - 1)
+    last_day = months.c.month_next - 1 - ((months.c.month_next - 1) % 7 - Slot.weekday + 7) % 7
+    day = case((Slot.nth == -1, last_day), else_=nth_day)
+    found = (select(Slot.location_id, Slot.start_sec, Slot.end_sec, Slot.from_day, Slot.until_day,
+                    months.c.month_next, day.label("day"))
+             .select_from(Slot).join(months, true())
+             .where(Slot.frequency == "monthly", *conditions).subquery())
+    start = _utc(clock, (found.c.day - clock.yesterday) * DAY + found.c.start_sec)
+    return select(found.c.location_id, start.label("next_start")).where(
+        found.c.day < found.c.month_next, found.c.day >= clock.yesterday, found.c.day >= found.c.from_day,
+        found.c.day <= found.c.until_day,
+        _utc(clock, (found.c.day - clock.yesterday) * DAY + found.c.end_sec) > clock.now_utc)
+
+
+def next_starts(clock: Clock, when: str = "", locations=None):
+    """(location_id, next_start): each link's running or next session as an instant (Clock's
+    seconds), for links with one; `locations` (a select of link ids) narrows the slots read."""
+    conditions = _prefilter(clock, when)
+    if locations is not None:
+        conditions.append(Slot.location_id.in_(locations))
+    starts = union_all(_weekly(clock, conditions), _monthly(clock, conditions)).subquery()
+    return (select(starts.c.location_id, func.min(starts.c.next_start).label("next_start"))
+            .group_by(starts.c.location_id).subquery("next_start"))
+
+
+def time_filters(clock: Clock, day: int | None, part: str, when: str) -> list:
+    """Conditions on initiative_at_place.id for the finder's day, part of day and 'when'."""
+    from ..models import InitiativeAtPlace
+    conditions = []
+    if day is not None or part:
+        conditions.append(InitiativeAtPlace.id.in_(select(Slot.location_id).where(slot_matches(day, part or None))))
+    if when:
+        starts = next_starts(clock, when)
+        limit = starts.c.next_start <= clock.now_utc if when == "now" else starts.c.next_start < clock.week_end_utc
+        conditions.append(InitiativeAtPlace.id.in_(select(starts.c.location_id).where(limit)))
+    return conditions
