@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import uuid
+from urllib.parse import urlencode
 
 from flask import (Blueprint, current_app, flash, make_response, redirect, render_template, request,
                    url_for)
@@ -28,11 +29,19 @@ def _search(template: str, with_map: bool = True, **extra):
     except finder.BadQuery as exc:
         query, result, status = None, None, 400
         extra["problems"] = exc.problems
+        extra["district_choices"] = [(choice.label, _with_district(choice.code))
+                                     for choice in exc.choices.get("district", [])]
     context = public_service.finder_context(query, result)
     if with_map and query is not None:
         # The first view only: the map asks for its markers and boundaries by viewport.
         context["map_data"] = mapdata.finder_map(query, result.location)
     return render_template(template, query=query, result=result, **context, **extra), status
+
+
+def _with_district(code: str) -> str:
+    """This page's URL with the other filters as they were and `district` set to `code`."""
+    args = [(name, value) for name, value in request.args.items(multi=True) if name not in ("district", "page")]
+    return f"{request.path}?{urlencode(args + [('district', code)])}"
 
 
 def _whats_on(days: int = 7):

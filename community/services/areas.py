@@ -2,14 +2,17 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
 from shapely.geometry import shape
 from sqlalchemy import select
+from sqlalchemy.orm import aliased
 
 from geo.areas import assign_points
 from ..extensions import db
+from ..importers.common import key
 from ..models import Area, MeetingPlace, PlaceArea
 
 LEVELS = ("municipality", "district", "sector")
@@ -54,3 +57,53 @@ def reassign_all_places() -> int:
     places = db.session.scalars(select(MeetingPlace)).all()
     assign_places(list(places))
     return len(places)
+
+
+@dataclass(frozen=True)
+class DistrictChoice:
+    code: str
+    name: str
+    municipality: str = ""
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({self.municipality})" if self.municipality else self.name
+
+
+def _words(text: str) -> str:
+    return key(text.replace("(", " ").replace(")", " "))
+
+
+def district_choices(text: str) -> list[DistrictChoice]:
+    """The districts a resident may mean by `text`, best first; matched without case or accents.
+
+    A district's code, name or "name (municipality)" is one; else a municipality's name gives its
+    districts; else every district whose "name (municipality)" holds all the words typed.
+    """
+    wanted = _words(text)
+    if not wanted:
+        return []
+    municipality = aliased(Area)
+    rows = db.session.execute(select(Area.code, Area.name, municipality.name)
+                              .outerjoin(municipality, municipality.id == Area.parent_id)
+                              .where(Area.level == "district")).all()
+    by_name = sorted((DistrictChoice(code, name, parent or "") for code, name, parent in rows),
+                     key=lambda c: (_words(c.name), _words(c.municipality)))
+    exact = [c for c in by_name if wanted in (_words(c.code), _words(c.name), _words(c.label))]
+    if exact:
+        return exact
+    within = [c for c in by_name if c.municipality and _words(c.municipality) == wanted]
+    if within:
+        return within
+    words = wanted.split()
+    found = [c for c in by_name if all(word in _words(c.label) for word in words)]
+    return sorted(found, key=lambda c: not _words(c.name).startswith(wanted))  # stable: then by name
+
+
+def district_label(code: str) -> str:
+    """How the finder's district field shows a chosen district: "Brugse Poort (Gent)"."""
+    municipality = aliased(Area)
+    row = db.session.execute(select(Area.name, municipality.name)
+                             .outerjoin(municipality, municipality.id == Area.parent_id)
+                             .where(Area.code == code)).first()
+    return DistrictChoice(code, row[0], row[1] or "").label if row else code

@@ -22,12 +22,14 @@ from ..models import Area, Initiative, InitiativeAtPlace, InitiativeTerm, Meetin
 from ..scheduling import TZ
 from ..scheduling.weekly import Clock
 from .finder_times import next_starts, time_filters
+from .areas import district_choices
 from .geocoding import Location, resolve_near
 from .public import VISIBLE_STATUSES, Listing
 
 DEFAULT_RADIUS = 1000
 MAX_RADIUS = 50_000
 PAGE_SIZE = 30
+MAX_CHOICES = 60  # districts offered for a name that several match (a city has up to about 50)
 # URL parameter -> vocabulary and term scheme, from the field descriptions (community/fields.py).
 MULTI_PARAMS = {f.filter: f.vocabulary for f in INITIATIVE.term_fields if f.filter}
 SCHEME = {f.filter: f.scheme for f in INITIATIVE.term_fields if f.filter}
@@ -35,10 +37,12 @@ FLAGS = ("childcare", "wheelchair", "noreg")
 
 
 class BadQuery(BadRequest, ValueError):
-    """Query parameters that make no sense (400); `problems` maps parameter -> message."""
+    """Query parameters that make no sense (400); `problems` maps parameter -> message, `choices`
+    parameter -> what the resident may have meant (districts: DistrictChoice)."""
 
-    def __init__(self, problems: dict[str, str]):
+    def __init__(self, problems: dict[str, str], choices: dict[str, list] | None = None):
         super().__init__(problems)
+        self.choices = choices or {}
 
     @property
     def problems(self) -> dict[str, str]:
@@ -145,9 +149,18 @@ def parse_query(args) -> FinderQuery:
     if when not in ("", "now", "week"):
         problems["when"] = _("when must be 'now' or 'week'.")
     values["when"] = when if when in ("now", "week") else ""
-    district = (args.get("district") or "").strip()
+    district = (args.get("district") or "").strip()[:200]
+    choices: dict[str, list] = {}
     if district and not db.session.scalar(select(Area.id).where(Area.code == district)):
-        problems["district"] = _("There is no neighbourhood with code %(code)s.", code=district[:40])
+        found = district_choices(district)  # a name typed in the field, in any case, with or without accents
+        if len(found) == 1:
+            district = found[0].code
+        elif found:
+            problems["district"] = _("Several neighbourhoods match “%(text)s”: which one do you mean?",
+                                     text=district[:40])
+            choices["district"] = found[:MAX_CHOICES]
+        else:
+            problems["district"] = _("No neighbourhood is called “%(text)s”.", text=district[:40])
     values["district"] = district if "district" not in problems else ""
     values["near"] = (args.get("near") or "").strip()[:200]
     radius = args.get("radius", "")
@@ -167,7 +180,7 @@ def parse_query(args) -> FinderQuery:
         problems["page"] = _("page must be a number.")
         values["page"] = 1
     if problems:
-        raise BadQuery(problems)
+        raise BadQuery(problems, choices)
     return FinderQuery(**values)
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from ..extensions import db
 from ..models import Area, Initiative, InitiativeAtPlace, MeetingPlace, Organisation, PlaceArea
 from ..scheduling import TZ, next_session
+from .areas import district_label
 
 VISIBLE_STATUSES = ("active", "temporarily_closed")
 
@@ -69,9 +70,10 @@ def map_data(listings, *, areas: dict | None = None, location=None) -> dict:
 
 def finder_context(query, result) -> dict:
     # The map's data is not here: a finder page's map asks for it by viewport (services/mapdata.py).
-    districts = db.session.execute(select(Area.code, Area.name).where(Area.level == "district")
-                                   .order_by(Area.name)).all()
-    return {"map": _map(), "districts": districts}
+    # The district field shows the chosen district by name; the choice list of every district
+    # (2,768 at Flanders scale, 192 KB) gave way to a field matched on the server.
+    chosen = query.district if query else ""
+    return {"map": _map(), "district_text": district_label(chosen) if chosen else None}
 
 
 def _map():
