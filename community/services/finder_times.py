@@ -10,6 +10,8 @@ own end (02:30-03:00 on the last Sunday of March) is dropped by the Python rules
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 from sqlalchemy import and_, case, func, literal, or_, select, true, union_all
 
 from ..models import ScheduleSlot as Slot
@@ -45,6 +47,16 @@ def _utc(clock: Clock, wall):
     return wall - case((or_(*spans), SUMMER), else_=WINTER)
 
 
+def _ended(clock: Clock, wall_end):
+    """Has a session ending at `wall_end` ended by now? Only yesterday's and today's can have:
+    unless summer time starts or ends within those days, one offset holds for all of them."""
+    window = (0, 3 * DAY)
+    if any(window[0] < edge < window[1] for span in clock.summer for edge in span):
+        return _utc(clock, wall_end) <= clock.now_utc
+    summer = any(lo <= window[0] and window[1] <= hi for lo, hi in clock.summer)
+    return wall_end <= clock.now_utc + (SUMMER if summer else WINTER)
+
+
 def _prefilter(clock: Clock, when: str):
     """Slots that can matter at all: not ended; for 'now' and 'week' only the weekdays that can."""
     conditions = [Slot.until_day >= clock.yesterday, Slot.from_day <= clock.last_day]
@@ -70,7 +82,7 @@ def _weekly(clock: Clock, conditions):
     off_week = case((and_(biweekly, (first.c.day // 7 - first.c.from_day // 7) % 2 == 1), 7), else_=0)
     week = select(first.c.location_id, first.c.frequency, first.c.start_sec, first.c.end_sec, first.c.until_day,
                   (first.c.day + off_week).label("day")).subquery()
-    over = _utc(clock, (week.c.day - clock.yesterday) * DAY + week.c.end_sec) <= clock.now_utc
+    over = _ended(clock, (week.c.day - clock.yesterday) * DAY + week.c.end_sec)
     step = case((week.c.frequency == "biweekly", 14), else_=7)
     due = select(week.c.location_id, week.c.start_sec, week.c.until_day,
                  (week.c.day + case((over, step), else_=0)).label("day")).subquery()
@@ -85,26 +97,40 @@ def _monthly(clock: Clock, conditions):
     nth_day = months.c.month_first + (Slot.weekday - months.c.month_first % 7 + 7) % 7 + 7 * (Slot.nth - 1)
     last_day = months.c.month_next - 1 - ((months.c.month_next - 1) % 7 - Slot.weekday + 7) % 7
     day = case((Slot.nth == -1, last_day), else_=nth_day)
+    # An nth weekday comes back within 119 days (a 5th Monday; every month for the others): the
+    # months from the first day a session can be on to 121 days later hold the next one.
+    base = case((Slot.from_day > clock.yesterday, Slot.from_day), else_=clock.yesterday)
     found = (select(Slot.location_id, Slot.start_sec, Slot.end_sec, Slot.from_day, Slot.until_day,
                     months.c.month_next, day.label("day"))
-             .select_from(Slot).join(months, true())
+             .select_from(Slot).join(months, and_(months.c.month_next > base, months.c.month_first <= base + 121))
              .where(Slot.frequency == "monthly", *conditions).subquery())
     start = _utc(clock, (found.c.day - clock.yesterday) * DAY + found.c.start_sec)
     return select(found.c.location_id, start.label("next_start")).where(
         found.c.day < found.c.month_next, found.c.day >= clock.yesterday, found.c.day >= found.c.from_day,
         found.c.day <= found.c.until_day,
-        _utc(clock, (found.c.day - clock.yesterday) * DAY + found.c.end_sec) > clock.now_utc)
+        ~_ended(clock, (found.c.day - clock.yesterday) * DAY + found.c.end_sec))
 
 
 def next_starts(clock: Clock, when: str = "", locations=None):
     """(location_id, next_start): each link's running or next session as an instant (Clock's
-    seconds), for links with one; `locations` (a select of link ids) narrows the slots read."""
+    seconds), for links with one; `locations` (a select of link ids) narrows the slots read.
+
+    A MATERIALIZED common table expression: computed once per statement whatever the plan (a
+    planner that thought the tables small, before ANALYZE, ran it again for every listing).
+    """
     conditions = _prefilter(clock, when)
     if locations is not None:
         conditions.append(Slot.location_id.in_(locations))
     starts = union_all(_weekly(clock, conditions), _monthly(clock, conditions)).subquery()
     return (select(starts.c.location_id, func.min(starts.c.next_start).label("next_start"))
-            .group_by(starts.c.location_id).subquery("next_start"))
+            .group_by(starts.c.location_id).cte(f"next_start_{when or 'any'}").prefix_with("MATERIALIZED"))
+
+
+@lru_cache(maxsize=32)
+def _filter_starts(clock: Clock, when: str):
+    # One object per clock and filter, so that a statement naming it twice (the filtered links
+    # for the slots read, and the listings themselves) has it once.
+    return next_starts(clock, when)
 
 
 def time_filters(clock: Clock, day: int | None, part: str, when: str) -> list:
@@ -114,7 +140,7 @@ def time_filters(clock: Clock, day: int | None, part: str, when: str) -> list:
     if day is not None or part:
         conditions.append(InitiativeAtPlace.id.in_(select(Slot.location_id).where(slot_matches(day, part or None))))
     if when:
-        starts = next_starts(clock, when)
+        starts = _filter_starts(clock, when)
         limit = starts.c.next_start <= clock.now_utc if when == "now" else starts.c.next_start < clock.week_end_utc
         conditions.append(InitiativeAtPlace.id.in_(select(starts.c.location_id).where(limit)))
     return conditions
