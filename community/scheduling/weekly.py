@@ -18,6 +18,7 @@ test (tests/community/test_finder_sql.py) checks the two agree.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime, time, timedelta, timezone
 
 from .localtime import FIRST_DAY, LAST_DAY, TZ, to_local, wall_clock
@@ -76,6 +77,7 @@ def _offset(day: date, hour: int) -> int:
     return int(datetime.combine(day, time(hour), tzinfo=TZ).utcoffset().total_seconds())
 
 
+@lru_cache(maxsize=8)  # a date's spans: computed once a day, not for every search
 def _summer_spans(first: date, days: int) -> tuple[tuple[int, int], ...]:
     """[from, to) wall-clock seconds with summer time, from local date `first` for `days` days."""
     spans, start = [], None
@@ -95,6 +97,7 @@ def _summer_spans(first: date, days: int) -> tuple[tuple[int, int], ...]:
     return tuple(spans)
 
 
+@lru_cache(maxsize=8)
 def _months(first: date, last: date) -> tuple[tuple[int, int], ...]:
     """(first day, first day of the next month) of every month from `first`'s to `last`'s."""
     months, month = [], first.replace(day=1)
