@@ -27,6 +27,7 @@ from ..extensions import db
 from ..maps import MAX_ZOOM, map_settings, marker_rows
 from ..models import Area, Initiative, InitiativeAtPlace, InitiativeTerm, MeetingPlace, Schedule
 from ..scheduling import TZ, next_session
+from ..scheduling.weekly import Clock
 from . import finder
 from .geocoding import Location
 
@@ -104,26 +105,21 @@ def _intersection(a, b):
     return box if box[0] <= box[2] and box[1] <= box[3] else None
 
 
-def _timed(query: finder.FinderQuery) -> bool:
-    return query.day is not None or bool(query.part) or bool(query.when)
-
-
 def matching(query: finder.FinderQuery, box, location: Location | None, now: datetime | None = None):
     """Link ids, latitudes and longitudes of the listings that match `query` inside `box` (None: anywhere).
 
-    The finder's own statement builders apply every filter SQL answers; the schedule filters
-    (day, part of day, on now, this week) and the distance of `near` follow here as in the finder.
+    The finder's own statement builders apply every filter, the schedule ones (day, part of day,
+    on now, this week) included; the distance of `near` follows here as in the finder.
     """
     if location is not None:
         near = finder._near_box(location, query.radius)
         box = near if box is None else _intersection(box, near)
         if box is None:
             return [], np.empty(0), np.empty(0)
+    # The time filters are SQL too (schedule_slot, services/finder_times.py), asked about `now`.
     rows = db.session.execute(finder._filtered(finder._joined(
-        InitiativeAtPlace.id, MeetingPlace.latitude, MeetingPlace.longitude), query, box)).all()
-    if _timed(query) and rows:
-        passing = _passing_times(query, box, now or datetime.now(TZ))
-        rows = [row for row in rows if row[0] in passing]
+        InitiativeAtPlace.id, MeetingPlace.latitude, MeetingPlace.longitude), query, box,
+        Clock.at(now or datetime.now(TZ)))).all()
     ids = [row[0] for row in rows]
     lats = np.fromiter((row[1] for row in rows), float, len(rows))
     lons = np.fromiter((row[2] for row in rows), float, len(rows))
@@ -132,16 +128,6 @@ def matching(query: finder.FinderQuery, box, location: Location | None, now: dat
         ids = [i for i, keep in zip(ids, within) if keep]
         lats, lons = lats[within], lons[within]
     return ids, lats, lons
-
-
-def _passing_times(query: finder.FinderQuery, box, now: datetime) -> set:
-    """Link ids (of those matching the other filters in `box`) with a schedule that passes the
-    time filters; the finder's rule (`_passes_time`) decides, on each schedule's Recurrence."""
-    links = finder._filtered(finder._joined(InitiativeAtPlace.id), query, box).scalar_subquery()
-    rules: dict = {}
-    for schedule in db.session.scalars(select(Schedule).where(Schedule.location_id.in_(links))):
-        rules.setdefault(schedule.location_id, []).append(schedule.recurrence())
-    return {link for link, link_rules in rules.items() if finder._passes_time(query, link_rules, now)}
 
 
 # ------------------------------------------------------------------ markers and clusters
