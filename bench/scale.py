@@ -129,9 +129,9 @@ def review_first_view(client: Client, opts) -> dict:
     """The first /review/ of a fresh server; when it answers with a 'computing' page, how long until
     the result is there (polled once a second, as its refresh would)."""
     seconds, status, body, _u = client.request("/review/")
-    out = {"seconds": seconds if status == 200 else math.inf, "status": status, "computing": False}
-    if status == 200 and COMPUTING.search(body):
-        out["computing"] = True
+    computing = status == 202 or (status == 200 and bool(COMPUTING.search(body)))  # 202 Accepted: a job runs
+    out = {"seconds": seconds if status in (200, 202) else math.inf, "status": status, "computing": computing}
+    if computing:
         started = time.perf_counter()
         while time.perf_counter() - started < opts.review_wait:
             time.sleep(1)
