@@ -16,14 +16,14 @@ from .. import taxonomy
 from ..fields import ACTIVITY
 from ..errors import Conflict, Invalid, NotFound, Problem
 from ..extensions import db
-from ..models import (Activity, ActivityPartner, Area, Initiative, MeetingPlace, Organisation, Room)
+from ..models import (Activity, ActivityPartner, Area, Initiative, MeetingPlace, Organisation, PlaceArea, Room)
 from ..models.types import utcnow
 from ..scheduling import TZ
 from . import audit
 from .spreadsheet import csv_text
 from .disclosure import protected_value
 from .periods import activity_days, check_period, local_range
-from .permissions import Scope, activities_visible_to, activity_scope, can, require
+from .permissions import Scope, activities_visible_to, activity_scope, can, may, require
 
 # Looks like an e-mail address, or a phone number (9+ digits, spaces, dots, slashes allowed).
 EMAIL_PATTERN = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
@@ -107,7 +107,9 @@ def _fill(user, activity: Activity, plan: ActivityPlan) -> None:
     elif personal_details_in(title):
         errors["title"] = _("Others see the title: leave out e-mail addresses and phone numbers.")
     room = db.session.get(Room, plan.room_id) if plan.room_id else None
-    place = db.session.get(MeetingPlace, plan.place_id) if plan.place_id else None
+    # The place's area ids and levels only: not the areas' boundaries.
+    place = db.session.get(MeetingPlace, plan.place_id, options=[
+        selectinload(MeetingPlace.areas).lazyload(PlaceArea.area)]) if plan.place_id else None
     if plan.place_id and (place is None or place.archived_at is not None):
         errors["place"] = _("Choose a meeting place from the list.")
         place = None
@@ -132,9 +134,16 @@ def _fill(user, activity: Activity, plan: ActivityPlan) -> None:
         errors["end"] = _("The end time must be after the start time.")
     if plan.visibility not in ("public", "internal"):
         errors["visibility"] = _("Choose public or internal.")
-    initiative = db.session.get(Initiative, plan.initiative_id) if plan.initiative_id else None
-    if plan.initiative_id and initiative is None:
+    initiative = db.session.get(Initiative, plan.initiative_id, options=[lazyload(Initiative.terms)]) \
+        if plan.initiative_id else None
+    if plan.initiative_id and (initiative is None or initiative.archived_at is not None):
         errors["initiative"] = _("Choose an initiative from the list, or none.")
+    elif initiative is not None and not may(user, "activity.plan", "initiative", initiative.id):
+        errors["initiative"] = _("This initiative is not held in your districts: choose one of yours, or none.")
+    wanted = set(plan.partner_ids)
+    if wanted and len(set(db.session.scalars(select(Organisation.id).where(
+            Organisation.id.in_(wanted), Organisation.archived_at.is_(None))))) < len(wanted):
+        errors["partners"] = _("Choose partner organisations from the list.")
     if errors:
         raise Invalid(errors)
     area_id = _district_of(place, plan.latitude, plan.longitude)
@@ -151,7 +160,6 @@ def _fill(user, activity: Activity, plan: ActivityPlan) -> None:
     activity.visibility = plan.visibility
     activity.set_codes("working_model", [c for c in plan.working_models if c in taxonomy.WORKING_MODELS.codes])
     activity.set_codes("target_group", [c for c in plan.target_groups if c in taxonomy.TARGET_GROUPS.codes])
-    wanted = set(plan.partner_ids)
     activity.partners = [p for p in activity.partners if p.organisation_id in wanted] + [
         ActivityPartner(organisation_id=i) for i in sorted(wanted - {p.organisation_id for p in activity.partners}, key=str)]
 
@@ -437,26 +445,6 @@ def _export_row(a: Activity) -> list:
 
 
 # ------------------------------------------------------------------ choices for forms
-
-def initiatives_for_choice(user) -> list[Initiative]:
-    """The initiatives a user may plan for (all, if none): three queries whatever their number."""
-    from ..models import InitiativeAtPlace, PlaceArea
-    from .permissions import initiative_scopes
-    inits = db.session.scalars(select(Initiative).where(Initiative.archived_at.is_(None))
-                               .options(lazyload(Initiative.terms)).order_by(Initiative.name)).all()
-    area_rows = db.session.execute(
-        select(InitiativeAtPlace.initiative_id, PlaceArea.area_id)
-        .join(PlaceArea, PlaceArea.place_id == InitiativeAtPlace.place_id)
-        .join(Initiative, Initiative.id == InitiativeAtPlace.initiative_id)
-        .where(Initiative.archived_at.is_(None))).all()
-    scopes = initiative_scopes({i.id: i.organisation_id for i in inits}, area_rows)
-    mine = [i for i in inits if can(user, "activity.plan", scopes[i.id])]
-    return mine or list(inits)
-
-
-def rooms_for_choice(places: list[MeetingPlace]) -> list[tuple[Room, MeetingPlace]]:
-    return [(room, place) for place in places for room in place.rooms]
-
 
 def organisations_for_choice() -> list[Organisation]:
     return list(db.session.scalars(select(Organisation).where(Organisation.archived_at.is_(None))

@@ -12,7 +12,7 @@ from .. import taxonomy
 from ..extensions import db
 from ..models import Activity, Area
 from ..models.types import utcnow
-from . import activities, editing
+from . import activities, editing, worklists
 from .disclosure import protected_count
 from .permissions import can, districts_of, require
 
@@ -73,10 +73,10 @@ def dashboard(user) -> Dashboard:
     if user.role == "editor":
         return Dashboard([], [], [], [], 0, [], 0, [])
     months = int(current_app.config.get("BUURTKRACHT_STALE_MONTHS", 12))
-    stale = editing.stale_listings(user, months)
+    stale = worklists.stale_listings(user, months, per_page=5)
     return Dashboard(
         upcoming=activities.upcoming(user), to_log=activities.to_log(user),
-        recent=activities.recent_done(user), stale=stale[:5], stale_total=len(stale),
-        reports=editing.open_reports(user),
+        recent=activities.recent_done(user), stale=stale.items, stale_total=stale.total,
+        reports=worklists.open_reports(user, per_page=5),
         reviews=len(editing.review_queue(user)) if can(user, "listing.review") else 0,
         districts=district_figures(user))

@@ -1,25 +1,24 @@
 """Keeping listings current: direct edits, editors' proposals and their review, verification,
-archiving, schedules, stale listings and residents' outdated-information reports."""
+archiving, schedules and residents' outdated-information reports (their lists: worklists.py)."""
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload, subqueryload
+from sqlalchemy import select
+from sqlalchemy.orm import lazyload
 
 from ..errors import BadRequest, Invalid, NotFound
 from ..extensions import db
 from ..importers.common import key
 from ..models import (AddressPoint, ChangeRequest, Initiative, InitiativeAtPlace, MeetingPlace,
-                      Organisation, OutdatedReport, PlaceArea, Schedule)
+                      Organisation, OutdatedReport, Schedule)
 from ..models.types import utcnow
 from . import audit, writer
 from .areas import LEVELS, areas_frame
-from .permissions import (Scope, can, change_request_scope, initiative_scope, organisation_scope, place_scope,
-                          report_scope, require, scope_of, user_area_ids)
+from .permissions import (Scope, can, change_request_scope, initiative_scope, may, place_scope,
+                          refuse, report_scope, require, scope_of)
 from .schedules import recurrence_from, schedule_problems, schedule_row
 
 ENTITY_TYPES = ("organisation", "initiative", "meeting_place")
@@ -54,6 +53,17 @@ def get_listing(user, entity_type: str, entity_id: uuid.UUID, action: str = "wor
     else:
         require(user, action, scope_of(entity_type, obj))
     return obj
+
+
+def get_initiative_to_verify(user, initiative_id: uuid.UUID) -> Initiative:
+    """get_listing(user, "initiative", id, "listing.verify") in two queries: the scope is
+    asked of the database, not read from the initiative's places and their areas."""
+    initiative = db.session.get(Initiative, initiative_id, options=[lazyload(Initiative.terms)])
+    if initiative is None:
+        raise NotFound()
+    if not may(user, "listing.verify", "initiative", initiative.id):
+        refuse()
+    return initiative
 
 
 def may_edit(user, entity_type: str, obj) -> bool:
@@ -236,7 +246,8 @@ def archive(user, entity_type: str, obj, restore: bool = False) -> None:
 
 def verify(user, initiative: Initiative) -> None:
     """'Verified today': someone checked the listing with the organisation."""
-    require(user, "listing.verify", initiative_scope(initiative))
+    if not may(user, "listing.verify", "initiative", initiative.id):
+        refuse()
     old, initiative.last_verified = initiative.last_verified, today()
     audit.record(user, "initiative", initiative.id, "verify",
                  {"last_verified": {"old": old.isoformat() if old else None,
@@ -280,64 +291,6 @@ def remove_schedule(user, schedule: Schedule) -> None:
     text = f"{schedule.location.place.name}: {describe(schedule.recurrence(), 'en')}"
     schedule.location.schedules.remove(schedule)
     audit.record(user, "initiative", initiative.id, "remove_schedule", {"schedule": {"old": text, "new": None}})
-
-
-# ------------------------------------------------------------------ lists
-
-@dataclass
-class ListingOverview:
-    organisations: list
-    initiatives: list
-    places: list
-
-
-def listings_for(user, search: str = "") -> ListingOverview:
-    """The listings a user looks after: those in their areas, or their own organisation's."""
-    require(user, "workspace.view")
-    wanted = key(search) if search else ""
-
-    def matches(obj) -> bool:
-        return not wanted or wanted in key(obj.name)
-
-    if user.role == "editor":
-        organisation = db.session.get(Organisation, user.organisation_id) if user.organisation_id else None
-        orgs = [organisation] if organisation else []
-        inits = sorted(organisation.initiatives, key=lambda i: key(i.name)) if organisation else []
-        return ListingOverview([o for o in orgs if matches(o)], [i for i in inits if matches(i)], [])
-    # Load the links to places up front: the scope of each listing comes from its places' areas.
-    inits = db.session.scalars(select(Initiative).order_by(Initiative.name)
-                               .options(selectinload(Initiative.locations))).all()
-    orgs = db.session.scalars(select(Organisation).order_by(Organisation.name)
-                              .options(selectinload(Organisation.initiatives))).all()
-    places = db.session.scalars(select(MeetingPlace).order_by(MeetingPlace.name)).all()
-    return ListingOverview(
-        [o for o in orgs if matches(o) and can(user, "listing.edit_direct", organisation_scope(o))],
-        [i for i in inits if matches(i) and can(user, "listing.edit_direct", initiative_scope(i))],
-        [p for p in places if matches(p) and can(user, "listing.edit_direct", place_scope(p))])
-
-
-def stale_listings(user, months: int) -> list[Initiative]:
-    """Initiatives in the user's areas not verified within `months`, oldest (or never) first."""
-    require(user, "listing.verify")
-    cutoff = today() - timedelta(days=round(months * 30.44))
-    query = (select(Initiative).where(Initiative.archived_at.is_(None),
-                                      or_(Initiative.last_verified.is_(None), Initiative.last_verified < cutoff)))
-    query = query.options(selectinload(Initiative.locations), selectinload(Initiative.organisation))
-    found = [i for i in db.session.scalars(query) if can(user, "listing.verify", initiative_scope(i))]
-    return sorted(found, key=lambda i: (i.last_verified is not None, i.last_verified or date.min, key(i.name)))
-
-
-def places_for_choice(user) -> list[MeetingPlace]:
-    """Meeting places to choose from in forms: those in the user's areas first, then the rest."""
-    # Rooms and areas in one query each (subqueryload), not in batches that grow with the places.
-    places = db.session.scalars(select(MeetingPlace).where(MeetingPlace.archived_at.is_(None))
-                                .options(subqueryload(MeetingPlace.rooms),
-                                         subqueryload(MeetingPlace.areas).lazyload(PlaceArea.area))
-                                .order_by(MeetingPlace.name)).all()
-    if user.role in ("admin", "editor"):
-        return list(places)
-    mine = user_area_ids(user)
-    return sorted(places, key=lambda p: (not ({pa.area_id for pa in p.areas} & mine), key(p.name)))
 
 
 # ------------------------------------------------------------------ review queue
@@ -417,13 +370,6 @@ def decide(user, cr: ChangeRequest, approve: bool, note: str = ""):
 
 
 # ------------------------------------------------------------------ residents' reports
-
-def open_reports(user) -> list[OutdatedReport]:
-    require(user, "report.resolve")
-    reports = db.session.scalars(select(OutdatedReport).where(OutdatedReport.status == "open")
-                                 .order_by(OutdatedReport.created_at)).all()
-    return [r for r in reports if can(user, "report.resolve", report_scope(r))]
-
 
 def get_report(user, report_id: uuid.UUID) -> OutdatedReport:
     return _get_allowed(user, OutdatedReport, report_id, "report.resolve", report_scope)

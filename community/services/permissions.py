@@ -231,3 +231,69 @@ def activities_visible_to(user):
     if _role(user) == "admin":
         return true()
     return or_(Activity.area_id.in_(user_area_ids(user)), Activity.worker_id == user.id)
+
+
+# ------------------------------------------------------------------ scopes as SQL conditions
+
+def listings_in_scope(user, action: str, kind: str, *, one=False):
+    """SQL condition: the records of `kind` ("meeting_place", "initiative", "organisation") on
+    which `user` may do `action`: the same answer as can(user, action, <kind>_scope(record)) for
+    every record, asked of the database instead of record by record (lists at any scale).
+
+    As IN (the ids in the user's areas), which the database answers from the area index first;
+    `one=True` for a condition on one record (a correlated EXISTS: a few index look-ups), or
+    `one=<column>` for records whose id is in that column of another table (reports)."""
+    from sqlalchemy import exists, false, or_, select, true
+    from ..models import Initiative, InitiativeAtPlace, MeetingPlace, Organisation, PlaceArea
+    role = _role(user)
+    if role is None or role not in RULES.get(action, set()):
+        return false()
+    if role == "admin":
+        return true()
+    model = {"meeting_place": MeetingPlace, "initiative": Initiative, "organisation": Organisation}[kind]
+    record = model.id if one is True or one is False else one  # the id the condition is about
+    if role == "editor":  # their organisation's listings; places have no organisation
+        if kind == "meeting_place" or user.organisation_id is None:
+            return false()
+        if kind == "organisation":
+            return record == user.organisation_id
+        if record is model.id:
+            return Initiative.organisation_id == user.organisation_id
+        return record.in_(select(Initiative.id).where(Initiative.organisation_id == user.organisation_id))
+    areas = user_area_ids(user)
+    if kind == "meeting_place":
+        if one is not False:
+            return exists().where(PlaceArea.place_id == record, PlaceArea.area_id.in_(areas))
+        return MeetingPlace.id.in_(select(PlaceArea.place_id).where(PlaceArea.area_id.in_(areas)))
+    held = (select(InitiativeAtPlace.initiative_id)
+            .join(PlaceArea, PlaceArea.place_id == InitiativeAtPlace.place_id)
+            .where(PlaceArea.area_id.in_(areas)))
+    if kind == "initiative":
+        if one is not False:
+            return exists(held.where(InitiativeAtPlace.initiative_id == record))
+        return Initiative.id.in_(held)
+    # An organisation belongs to the areas of its initiatives' places; one held nowhere yet, to anyone.
+    located = select(Initiative.organisation_id).join(InitiativeAtPlace,
+                                                      InitiativeAtPlace.initiative_id == Initiative.id)
+    here = located.join(PlaceArea, PlaceArea.place_id == InitiativeAtPlace.place_id) \
+        .where(PlaceArea.area_id.in_(areas))
+    nowhere = ~exists(located.where(Initiative.organisation_id == record))  # by the organisation index
+    if one is not False:
+        return or_(nowhere, exists(here.where(Initiative.organisation_id == record)))
+    return or_(Organisation.id.in_(here), nowhere)
+
+
+def may(user, action: str, kind: str, record_id) -> bool:
+    """can(user, action, <kind>_scope(record)) for one record, asked of the database in one
+    query instead of loading the record's places and areas (the write paths use it)."""
+    role = _role(user)
+    if role is None or role not in RULES.get(action, set()):
+        return False
+    if role == "admin":
+        return True
+    from sqlalchemy import select
+    from ..extensions import db
+    from ..models import Initiative, MeetingPlace, Organisation
+    model = {"meeting_place": MeetingPlace, "initiative": Initiative, "organisation": Organisation}[kind]
+    return db.session.scalar(select(model.id).where(model.id == record_id,
+                                                    listings_in_scope(user, action, kind, one=True))) is not None

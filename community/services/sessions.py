@@ -26,11 +26,13 @@ from limits import parse
 from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import selectinload
 
 from ..config import setting
 from ..errors import TooManyRequests
 from ..extensions import db, is_read_only, writing
 from ..models import LoginThrottle, User, UserSession
+from ..models.user import UserArea
 from ..models.types import utcnow
 
 DEFAULT_LIMITS = {"BUURTKRACHT_LOGIN_LIMIT_PAIR": "5 per 15 minutes",
@@ -152,7 +154,9 @@ def user_for(token: str) -> User | None:
     now = utcnow()
     if row.last_seen_at < now - idle or row.created_at < now - longest:
         return None
-    user = db.session.get(User, row.user_id)
+    # Every request loads its user: the ids of their areas, not the areas' boundaries (a few
+    # hundred KB of GeoJSON with the municipality each district joins to).
+    user = db.session.get(User, row.user_id, options=[selectinload(User.areas).lazyload(UserArea.area)])
     if user is None or not user.is_enabled:
         return None
     if row.last_seen_at < now - TOUCH_EVERY:

@@ -10,10 +10,11 @@ from flask_babel import gettext as _
 from ..errors import BadRequest, Invalid
 from ..extensions import db
 from ..scheduling import TZ
-from ..services import activities, audit, dashboard as dashboard_service, editing
+from ..services import activities, audit, dashboard as dashboard_service
 from ..services.permissions import districts_of, require
 from . import forms
 from .blueprint import bp
+from .choices import fill_activity_choices, searching
 from .helpers import as_uuid, commit_once, me, require_form_token, show_problems
 
 
@@ -33,10 +34,10 @@ def my_figures():
 
 # ------------------------------------------------------------------ activities
 
-def _plan_form(user, **kwargs):
-    places = editing.places_for_choice(user)
-    return forms.ActivityPlanForm(initiatives=activities.initiatives_for_choice(user), places=places,
-                                  organisations=activities.organisations_for_choice(), **kwargs)
+def _plan_form(**kwargs):
+    if request.method == "GET" and searching(request.args):  # the search button without JavaScript
+        kwargs = {"formdata": request.args}
+    return forms.ActivityPlanForm(**kwargs)
 
 
 def _plan_of(form) -> activities.ActivityPlan:
@@ -53,14 +54,14 @@ def _planning_view(activity=None):
     user = me()
     require(user, "activity.plan")
     data = None
-    if activity is not None and request.method == "GET":
+    if activity is not None and request.method == "GET" and not searching(request.args):
         plan = activities.plan_from(activity)
         data = {"title": plan.title, "day": plan.day, "start": plan.start, "end": plan.end,
                 "initiative": str(plan.initiative_id or ""), "place": str(plan.place_id or ""),
                 "room": str(plan.room_id or ""), "latitude": plan.latitude, "longitude": plan.longitude,
                 "working_models": plan.working_models, "target_groups": plan.target_groups,
                 "partners": [str(p) for p in plan.partner_ids], "visibility": plan.visibility}
-    form = _plan_form(user, data=data)
+    form = _plan_form(data=data)  # its choice lists are only filled to show it (a saved plan needs none)
     clashes = []
     if form.validate_on_submit():
         def save():
@@ -78,7 +79,7 @@ def _planning_view(activity=None):
                       else _("The activity is saved."), "info")
                 return redirect(outcome.path)
     return render_template("work/activity_form.html", form=form, activity=activity, clashes=clashes,
-                           tz=TZ)
+                           tz=TZ, found=fill_activity_choices(form, user))
 
 
 @bp.route("/activities/new", methods=["GET", "POST"])

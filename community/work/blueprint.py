@@ -1,7 +1,9 @@
 """The one `work` blueprint and its guard: every workspace page needs a login and workspace.view."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, request
+from urllib.parse import urlencode
+
+from flask import Blueprint, current_app, request, url_for
 from flask_login import current_user
 from flask_login.config import EXEMPT_METHODS
 
@@ -26,6 +28,13 @@ def staff_only():
     return None
 
 
+def page_url(param: str, number: int) -> str:
+    """This page's address with one page parameter changed (the other parameters kept)."""
+    args = request.args.to_dict(flat=False)
+    args[param] = [str(number)]
+    return url_for(request.endpoint, **(request.view_args or {})) + "?" + urlencode(args, doseq=True)
+
+
 @bp.app_context_processor
 def workspace_helpers():
-    return {"can": can}
+    return {"can": can, "page_url": page_url}

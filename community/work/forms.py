@@ -28,6 +28,18 @@ class CheckboxGroup(SelectMultipleField):
                 raise ValidationError(self.gettext("'%(value)s' is not a valid choice for this field.") % {"value": bad[0]})
 
 
+class IdCheckboxGroup(CheckboxGroup):
+    """Boxes whose values are record ids from a search (work/choices.py): anything that is not an
+    id is refused here; whether each record exists and may be used is the service's look-up."""
+
+    def pre_validate(self, form):
+        for value in self.data or ():
+            try:
+                uuid.UUID(str(value))
+            except ValueError:
+                raise ValidationError(_l("Choose from the list.")) from None
+
+
 def _choices(vocabulary):
     return vocabulary.choices(current_locale())
 
@@ -44,12 +56,19 @@ class OnceForm(Form):
     submission_key = HiddenField(default=lambda: uuid.uuid4().hex)
 
 
+def search_field(label):
+    """The text that narrows a choice list (work/choices.py); a GET with it re-renders the form."""
+    return StringField(label, validators=[Optional(), Length(max=100)])
+
+
 class ActivityPlanForm(OnceForm):
     title = StringField(_A["title"].label, validators=[DataRequired(_A["title"].required),
                                                       Length(max=_A["title"].max_length)])
     initiative = IdField(_l("Initiative (optional)"), choices=[])
+    initiative_search = search_field(_l("Search initiatives by name"))
     place = IdField(_A["place_id"].label, choices=[],
                     description=_l("Or leave empty and mark the spot on the map below."))
+    place_search = search_field(_l("Search meeting places by name, street or municipality"))
     room = IdField(_A["room_id"].label, choices=[])
     latitude = FloatField(_l("Latitude"), validators=[Optional(), NumberRange(-90, 90)])
     longitude = FloatField(_l("Longitude"), validators=[Optional(), NumberRange(-180, 180)])
@@ -58,21 +77,17 @@ class ActivityPlanForm(OnceForm):
     end = TimeField(_A["ends_at"].label, validators=[InputRequired(_l("Enter the end time, for example 16:00."))])
     working_models = CheckboxGroup(_A["working_models"].label, choices=[])
     target_groups = CheckboxGroup(_A["target_groups"].label, choices=[])
-    partners = CheckboxGroup(_l("Partner organisations"), choices=[])
+    partners = IdCheckboxGroup(_l("Partner organisations"), choices=[])
+    partners_search = search_field(_l("Search organisations by name"))
     visibility = RadioField(_A["visibility"].label, default="internal", choices=[],
                             validators=[InputRequired(_l("Choose public or internal."))])
     allow_clash = BooleanField(_l("Keep this time anyway, although the room is already booked"))
 
-    def __init__(self, *args, initiatives=(), places=(), organisations=(), **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.initiative.choices = [("", _l("None"))] + [(str(i.id), i.name) for i in initiatives]
-        self.place.choices = [("", _l("No meeting place (a spot on the map)"))] + [
-            (str(p.id), p.name) for p in places]
-        self.room.choices = [("", _l("No particular room"))] + [
-            (str(r.id), f"{p.name}: {r.name}") for p in places for r in p.rooms]
+        # Initiative, place, room and partner choices come from a search (work/choices.py fill_choices).
         self.working_models.choices = _choices(taxonomy.WORKING_MODELS)
         self.target_groups.choices = _choices(taxonomy.TARGET_GROUPS)
-        self.partners.choices = [(str(o.id), o.name) for o in organisations]
         self.visibility.choices = [("internal", _l("Internal: only workers in the workspace")),
                                    ("public", _l("Public: residents see it under 'what's on'"))]
 
@@ -179,24 +194,20 @@ OrganisationForm = entity_form(fields.ORGANISATION)
 PlaceForm = entity_form(fields.MEETING_PLACE)
 
 
-class _InitiativeBase(EntityForm):
-    def __init__(self, *args, organisations=(), places=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.organisation.choices = [("", _l("Choose an organisation"))] + [(str(o.id), o.name) for o in organisations]
-        self.place.choices = [("", _l("Choose a meeting place"))] + [(str(p.id), p.name) for p in places]
-
-
 InitiativeForm = entity_form(
-    fields.INITIATIVE, base=_InitiativeBase,
+    fields.INITIATIVE,
     organisation=IdField(_l("Organisation"), choices=[]),
+    organisation_search=search_field(_l("Search organisations by name")),
     place=IdField(_l("Held at (meeting place)"), choices=[],
-                  description=_l("You can add more places and the opening times after saving.")))
+                  description=_l("You can add more places and the opening times after saving.")),
+    place_search=search_field(_l("Search meeting places by name, street or municipality")))
 
 
 class ScheduleForm(Form):
     """Opening times: the labels are the schedule fields' (community/fields.py); days are boxes here."""
 
     place = IdField(_A["place_id"].label, choices=[])
+    place_search = search_field(_l("Search meeting places by name, street or municipality"))
     frequency = SelectField(_S["frequency"].label, choices=[])
     weekdays = CheckboxGroup(_S["weekdays"].label, choices=[])
     nth = SelectField(_S["nth"].label, choices=[], validate_choice=False)
@@ -207,9 +218,8 @@ class ScheduleForm(Form):
     valid_until = DateField(_S["valid_until"].label, validators=[Optional()])
     note = StringField(_S["note"].label, validators=[Length(max=_S["note"].max_length)])
 
-    def __init__(self, *args, places=(), **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.place.choices = [("", _l("Choose a meeting place"))] + [(str(p.id), p.name) for p in places]
         self.frequency.choices = _choices(taxonomy.FREQUENCIES)
         self.weekdays.choices = _choices(taxonomy.WEEKDAYS)
         self.nth.choices = [("", "-"), ("1", _l("first")), ("2", _l("second")), ("3", _l("third")),

@@ -94,15 +94,21 @@ def commit_once(form, action, result_path) -> Outcome:
     first = first_result(form)
     if first is not None:
         return Outcome(first, True, repeated=True)
+    paths = []  # the next page, worked out before the commit (after it every object reloads)
+
+    def remember(result):
+        paths.append(result_path(result))
+        _remember(form, paths[0])
+
     try:
-        result, ok = commit_or_show(form, action, remember=lambda r: _remember(form, result_path(r)))
+        _result, ok = commit_or_show(form, action, remember=remember)
     except IntegrityError:
         db.session.rollback()
         first = first_result(form)  # the same key, committed by a simultaneous post
         if first is None:
             raise
         return Outcome(first, True, repeated=True)
-    return Outcome(result_path(result) if ok else None, ok)
+    return Outcome(paths[0] if ok else None, ok)
 
 
 def _remember(form, path: str) -> None:

@@ -11,10 +11,11 @@ from sqlalchemy import select
 from ..errors import Forbidden
 from ..extensions import db
 from ..fields import label_of
-from ..services import accounts, activities, audit, editing, writer
+from ..services import accounts, audit, editing, worklists, writer
 from ..services.permissions import can, require
 from . import forms
 from .blueprint import bp
+from .choices import fill_initiative_choices, fill_schedule_choices, searching
 from .helpers import as_uuid, commit_or_show, expired_form, me, require_form_token
 
 KINDS = {"organisations": "organisation", "initiatives": "initiative", "places": "meeting_place"}
@@ -32,18 +33,19 @@ def listing_helpers():
 
 @bp.get("/listings")
 def listings():
-    overview = editing.listings_for(me(), request.args.get("q", ""))
+    pages = {kind: worklists.page_number(request.args.get(f"{kind}_page")) for kind in KINDS}
+    overview = worklists.listings_for(me(), request.args.get("q", ""), pages)
     return render_template("work/listings.html", overview=overview, q=request.args.get("q", ""))
 
 
 def _listing_form(user, entity_type: str, obj=None, **kwargs):
-    form_class = FORMS[entity_type]
-    if entity_type == "initiative":
-        organisations = activities.organisations_for_choice()
-        if user.role == "editor":
-            organisations = [o for o in organisations if o.id == user.organisation_id]
-        kwargs.update(organisations=organisations, places=editing.places_for_choice(user))
-    return form_class(**kwargs)
+    if obj is None and request.method == "GET" and searching(request.args):  # search without JavaScript
+        kwargs = {"formdata": request.args}
+    return FORMS[entity_type](**kwargs)  # choice lists are filled only to show the form (_choices_of)
+
+
+def _choices_of(form, user, entity_type: str, obj=None) -> dict:
+    return fill_initiative_choices(form, user) if entity_type == "initiative" and obj is None else {}
 
 
 @bp.route("/<any(organisations, initiatives, places):kind>/new", methods=["GET", "POST"])
@@ -53,7 +55,8 @@ def listing_new(kind: str):
     if not (can(user, "listing.edit_direct") or (entity_type == "initiative" and can(user, "listing.propose"))):
         raise Forbidden()
     form = _listing_form(user, entity_type)
-    if request.method == "GET" and entity_type == "initiative" and user.role == "editor":
+    if request.method == "GET" and entity_type == "initiative" and user.role == "editor" \
+            and not form.organisation.data:
         form.organisation.data = str(user.organisation_id)
     if form.validate_on_submit():
         saved, ok = commit_or_show(form, lambda: editing.save_listing(
@@ -62,7 +65,8 @@ def listing_new(kind: str):
             place_id=as_uuid(form.place.data) if entity_type == "initiative" else None))
         if ok:
             return _after_save(kind, saved)
-    return render_template("work/listing_form.html", form=form, kind=kind, entity_type=entity_type, obj=None)
+    return render_template("work/listing_form.html", form=form, kind=kind, entity_type=entity_type, obj=None,
+                           found=_choices_of(form, user, entity_type))
 
 
 def _after_save(kind, saved):
@@ -83,7 +87,7 @@ def listing_edit(kind: str, entity_id: uuid.UUID):
         data = writer.snapshot(entity_type, obj)
         if entity_type == "meeting_place":
             data["rooms"] = "\n".join(data["rooms"])
-    form = _listing_form(user, entity_type, data=data)
+    form = _listing_form(user, entity_type, obj, data=data)
     if form.validate_on_submit():
         saved, ok = commit_or_show(form, lambda: editing.save_listing(user, entity_type, obj,
                                                                        form.values()))
@@ -110,21 +114,22 @@ def listing_archive(kind: str, entity_id: uuid.UUID):
 @bp.post("/initiatives/<uuid:entity_id>/verify")
 def verify(entity_id: uuid.UUID):
     user = me()
-    obj = editing.get_listing(user, "initiative", entity_id, "listing.verify")
+    obj = editing.get_initiative_to_verify(user, entity_id)
     require_form_token()
     editing.verify(user, obj)
     db.session.commit()
     flash(_("Marked as verified today."), "info")
     back = request.form.get("back")
-    return redirect(accounts.safe_next(back, url_for("work.listing_edit", kind="initiatives", entity_id=obj.id)))
+    return redirect(accounts.safe_next(back, url_for("work.listing_edit", kind="initiatives", entity_id=entity_id)))
 
 
 @bp.route("/initiatives/<uuid:entity_id>/schedules/new", methods=["GET", "POST"])
 def schedule_new(entity_id: uuid.UUID):
     user = me()
     obj = editing.get_listing(user, "initiative", entity_id, "listing.edit_direct")
-    form = forms.ScheduleForm(places=editing.places_for_choice(user))
-    if request.method == "GET" and obj.locations:
+    searched = request.method == "GET" and searching(request.args)
+    form = forms.ScheduleForm(formdata=request.args) if searched else forms.ScheduleForm()
+    if request.method == "GET" and not searched and obj.locations:
         form.place.data = str(obj.locations[0].place_id)
     if form.validate_on_submit():
         spec = {"frequency": form.frequency.data, "weekdays": [int(d) for d in form.weekdays.data or []],
@@ -135,7 +140,8 @@ def schedule_new(entity_id: uuid.UUID):
         if ok:
             flash(_("The opening time is added."), "info")
             return redirect(url_for("work.listing_edit", kind="initiatives", entity_id=obj.id))
-    return render_template("work/schedule_form.html", form=form, initiative=obj)
+    return render_template("work/schedule_form.html", form=form, initiative=obj,
+                           found=fill_schedule_choices(form, user))
 
 
 @bp.post("/schedules/<uuid:schedule_id>/delete")
@@ -164,13 +170,14 @@ def addresses():
 @bp.get("/stale")
 def stale():
     months = int(current_app.config.get("BUURTKRACHT_STALE_MONTHS", 12))
-    return render_template("work/stale.html", items=editing.stale_listings(me(), months), months=months,
-                           verify_form=forms.CsrfOnlyForm())
+    items = worklists.stale_listings(me(), months, worklists.page_number(request.args.get("page")))
+    return render_template("work/stale.html", items=items, months=months, verify_form=forms.CsrfOnlyForm())
 
 
 @bp.get("/reports")
 def reports():
-    return render_template("work/reports.html", reports=editing.open_reports(me()), form=forms.ResolveForm())
+    return render_template("work/reports.html", form=forms.ResolveForm(),
+                           reports=worklists.open_reports(me(), worklists.page_number(request.args.get("page"))))
 
 
 @bp.post("/reports/<uuid:report_id>/resolve")
@@ -185,7 +192,7 @@ def report_resolve(report_id: uuid.UUID):
             return redirect(url_for("work.reports"))
     elif form.csrf_token.errors:
         raise expired_form()
-    return render_template("work/reports.html", reports=editing.open_reports(user), form=form,
+    return render_template("work/reports.html", reports=worklists.open_reports(user), form=form,
                            failed_id=report.id), 200
 
 
@@ -219,9 +226,14 @@ def proposals():
 
 
 def audit_scope(user, entries) -> set:
-    overview = editing.listings_for(user)
-    mine = {o.id for o in overview.organisations + overview.initiatives + overview.places}
-    activity_ids = {e.entity_id for e in entries if e.entity_type == "activity"}
+    """The entries' records this user looks after: listings and activities in their areas."""
+    by_kind: dict = {}
+    for e in entries:
+        by_kind.setdefault(e.entity_type, set()).add(e.entity_id)
+    mine = set()
+    for kind in ("organisation", "initiative", "meeting_place"):
+        mine |= worklists.in_scope(user, kind, by_kind.get(kind, ()))
+    activity_ids = by_kind.get("activity")
     if activity_ids:
         from ..models import Activity
         from ..services.permissions import user_area_ids

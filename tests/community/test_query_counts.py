@@ -74,3 +74,35 @@ def test_planning_costs_the_same_queries_with_80_and_with_5000_more_listings(dem
     assert db.session.scalar(select(db.func.count()).select_from(MeetingPlace)) > 500
     large = _plan_once(client, "Buurtsoep bis")
     assert large == small, f"queries (page, POST): {small} with {before} listings, {large} with {before + 5000}"
+
+
+WORKSPACE_PAGES = ("/work/", "/work/listings", "/work/listings?q=e", "/work/stale", "/work/reports",
+                   "/work/activities/new", "/work/activities/new?place_search=zaal&search=Search",
+                   "/work/choices/places?q=zaal", "/work/choices/initiatives?q=e",
+                   "/work/choices/organisations?q=vereniging", "/work/initiatives/new", "/work/audit")
+
+
+def _page_queries(client) -> dict:
+    counts = {}
+    for path in WORKSPACE_PAGES:
+        db.session.remove()
+        with counted(db.engine) as queries:
+            response = client.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+        counts[path] = len(queries)
+    return counts
+
+
+def test_workspace_pages_cost_the_same_queries_with_80_and_with_5000_more_listings(demo_app, demo_db, tmp_path):
+    """Issue 11: the dashboard, the listings, the stale list, the forms' choice lists: counted
+    and paged in SQL, so 5,000 more listings in the worker's district add no query."""
+    client = fresh_request_client(demo_app)
+    assert post(client, "/login", {"email": "worker@demo.buurtkracht.example",
+                                   "password": DEMO_PASSWORD}).status_code == 302
+    small = _page_queries(client)
+    _add_listings(tmp_path, 5_000)
+    large = _page_queries(client)
+    assert large == small
+    html = client.get("/work/listings").get_data(as_text=True)
+    assert html.count('href="/work/initiatives/') <= 50 + 1 and "initiatives_page=2" in html  # + 'new'
+    assert len(client.get("/work/stale").get_data(as_text=True)) < 60_000
