@@ -18,7 +18,6 @@ scales, not server throughput (bench/scale.py measures that under gunicorn).
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import random
 import statistics
@@ -143,8 +142,11 @@ def _timed(client, path: str, rounds: int, headers=None) -> tuple[float, int]:
 def measure(workdir: Path, rounds: int) -> None:
     from urllib.parse import urlencode
     gz = {"Accept-Encoding": "gzip"}
+    from flask_migrate import upgrade
     for name in ("demo", "region"):
         app = app_for(workdir / f"{name}.db")
+        with app.app_context():
+            upgrade()  # a data set built before a later migration
         client = app.test_client()
         client.get("/")  # warm up: imports, first connection
         raw = client.get("/").get_data()

@@ -49,7 +49,7 @@ def init_cache(app: Flask) -> None:
     cache.init_app(app)
 
 
-def cached(key: str, version: Any, make: Callable[[], Any]) -> Any:
+def cached(key: str, version: Any, make: Callable[[], Any], timeout: int | None = None) -> Any:
     """The value stored under ``key`` if it was made from ``version``; else ``make()``, stored.
 
     A cache that cannot be reached (Redis down) costs speed, never the page.
@@ -63,60 +63,101 @@ def cached(key: str, version: Any, make: Callable[[], Any]) -> Any:
         return found[1]
     value = make()
     try:
-        cache.set(key, (version, value))
+        cache.set(key, (version, value), timeout=timeout)
     except Exception:
         log.warning("cache unavailable, not storing %s", key, exc_info=True)
     return value
 
 
 AREAS_GENERATION = "areas_generation"
+LISTINGS_GENERATION = "listings_generation"
+# What the map's markers are made of: a write to any of these moves the listings' generation.
+LISTING_TABLES = frozenset({"organisation", "initiative", "initiative_term", "initiative_at_place",
+                            "meeting_place", "schedule", "schedule_slot"})
+
+
+def _generation(name: str) -> str:
+    """A token that changes after every commit that changed what it stands for; part of the
+    version of the entries made from that data. A missing token (never set, or pruned) becomes
+    a new one, so it never comes back to a value older entries were made with."""
+    try:
+        token = cache.get(name)
+        if token is None:
+            token = uuid.uuid4().hex
+            cache.set(name, token, timeout=0)
+        return token
+    except Exception:
+        log.warning("cache unavailable, no %s", name, exc_info=True)
+        return "uncached"
+
+
+def _renew(name: str) -> None:
+    try:
+        cache.set(name, uuid.uuid4().hex, timeout=0)
+    except Exception:
+        log.warning("cache unavailable, could not renew %s", name, exc_info=True)
 
 
 def areas_generation() -> str:
-    """A token that changes after every commit that changed an area; part of every areas entry's
-    version. A missing token (never set, or pruned) becomes a new one, so it never comes back
-    to a value older entries were made with."""
-    try:
-        token = cache.get(AREAS_GENERATION)
-        if token is None:
-            token = uuid.uuid4().hex
-            cache.set(AREAS_GENERATION, token, timeout=0)
-        return token
-    except Exception:
-        log.warning("cache unavailable, no areas generation", exc_info=True)
-        return "uncached"
+    return _generation(AREAS_GENERATION)
+
+
+def listings_generation() -> str:
+    return _generation(LISTINGS_GENERATION)
 
 
 def forget_areas() -> None:
     """Make every cached area boundary (every level, zoom and tile) stale: called after a commit
     that changed areas."""
-    try:
-        cache.set(AREAS_GENERATION, uuid.uuid4().hex, timeout=0)
-    except Exception:
-        log.warning("cache unavailable, could not forget the areas", exc_info=True)
+    _renew(AREAS_GENERATION)
+
+
+def forget_listings() -> None:
+    """Make every cached map answer made from listings stale: called after a commit that changed them."""
+    _renew(LISTINGS_GENERATION)
 
 
 # --- invalidation after writes ---------------------------------------------------------------
 
 _AREAS_CHANGED = "buurtkracht_areas_changed"
+_LISTINGS_CHANGED = "buurtkracht_listings_changed"
 
 
 @event.listens_for(Session, "after_flush")
 def _note_area_changes(session: Session, flush_context) -> None:
     from .models import Area  # the models import the extensions; imported late on purpose
-    if any(isinstance(obj, Area) for obj in chain(session.new, session.dirty, session.deleted)):
+    changed = list(chain(session.new, session.dirty, session.deleted))
+    if any(isinstance(obj, Area) for obj in changed):
         session.info[_AREAS_CHANGED] = True
+    if any(getattr(getattr(obj, "__table__", None), "name", None) in LISTING_TABLES for obj in changed):
+        session.info[_LISTINGS_CHANGED] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_bulk_writes(state) -> None:
+    """Bulk INSERT/UPDATE/DELETE statements run through the session (the importers' batches)."""
+    if state.is_insert or state.is_update or state.is_delete:
+        table = getattr(state.statement, "table", None)
+        if getattr(table, "name", None) in LISTING_TABLES:
+            state.session.info[_LISTINGS_CHANGED] = True
+        elif getattr(table, "name", None) == "area":
+            state.session.info[_AREAS_CHANGED] = True
 
 
 @event.listens_for(Session, "after_commit")
 def _forget_after_commit(session: Session) -> None:
-    if session.info.pop(_AREAS_CHANGED, False) and has_app_context() and _bound(current_app):
-        forget_areas()
+    areas, listings = session.info.pop(_AREAS_CHANGED, False), session.info.pop(_LISTINGS_CHANGED, False)
+    if (areas or listings) and has_app_context() and _bound(current_app):
+        if areas:
+            forget_areas()
+        if listings:
+            forget_listings()
 
 
 @event.listens_for(Session, "after_rollback")
 def _nothing_changed(session: Session) -> None:
     session.info.pop(_AREAS_CHANGED, None)
+    session.info.pop(_LISTINGS_CHANGED, None)
 
 
 def _bound(app: Flask) -> bool:

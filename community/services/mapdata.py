@@ -9,7 +9,10 @@ The list of results stays the map's alternative: nothing here is needed without 
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import re
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlencode
@@ -18,12 +21,14 @@ import numpy as np
 from flask import current_app, url_for
 from flask_babel import gettext as _
 from jinja2.utils import htmlsafe_json_dumps
-from sqlalchemy import func, select
+from sqlalchemy import String, func, select, type_coerce
 
 from geo.clustering import grid_clusters
+from geo.webmap import tile_bounds, tiles_covering
 from geo.distance import distances_m
 from ..errors import BadRequest
 from ..extensions import db
+from ..i18n import current_locale
 from ..maps import MAX_ZOOM, map_settings, marker_rows
 from ..models import Area, Initiative, InitiativeAtPlace, InitiativeTerm, MeetingPlace, Schedule
 from ..scheduling import TZ, next_session
@@ -42,6 +47,9 @@ FIT_MAX_ZOOM = 16
 # Which level of areas the map shows from which zoom on (the script takes the last that applies):
 # municipalities for a region, districts from a city's view on.
 AREA_ZOOMS = [["municipality", 0], ["district", 10]]
+# Below this zoom a view's markers are cached (see markers()).
+CACHE_ZOOM = 12
+CACHE_SECONDS = 600
 CHUNK = 500  # ids per IN (...), well under every database's parameter limit
 NUMBER = re.compile(r"^-?[0-9]{1,3}(\.[0-9]{1,17})?$")  # ASCII digits only: float() reads "٣" too
 
@@ -106,10 +114,13 @@ def _intersection(a, b):
 
 
 def matching(query: finder.FinderQuery, box, location: Location | None, now: datetime | None = None):
-    """Link ids, latitudes and longitudes of the listings that match `query` inside `box` (None: anywhere).
+    """Link ids (as 32 hex digits), latitudes and longitudes of the listings that match `query` inside
+    `box` (None: anywhere).
 
     The finder's own statement builders apply every filter, the schedule ones (day, part of day,
     on now, this week) included; the distance of `near` follows here as in the finder.
+    The rows are read as plain values (no UUID objects, no ORM rows): a view of Flanders holds
+    50,000 of them, and turning each id into an object took a third of the time.
     """
     if location is not None:
         near = finder._near_box(location, query.radius)
@@ -117,10 +128,10 @@ def matching(query: finder.FinderQuery, box, location: Location | None, now: dat
         if box is None:
             return [], np.empty(0), np.empty(0)
     # The time filters are SQL too (schedule_slot, services/finder_times.py), asked about `now`.
-    rows = db.session.execute(finder._filtered(finder._joined(
-        InitiativeAtPlace.id, MeetingPlace.latitude, MeetingPlace.longitude), query, box,
-        Clock.at(now or datetime.now(TZ)))).all()
-    ids = [row[0] for row in rows]
+    stmt = finder._filtered(finder._joined(type_coerce(InitiativeAtPlace.id, String), MeetingPlace.latitude,
+                                           MeetingPlace.longitude), query, box, Clock.at(now or datetime.now(TZ)))
+    rows = db.session.connection().execute(stmt).all()
+    ids = [str(row[0]).replace("-", "") for row in rows]  # SQLite: the stored hex; PostgreSQL: its uuid
     lats = np.fromiter((row[1] for row in rows), float, len(rows))
     lons = np.fromiter((row[2] for row in rows), float, len(rows))
     if location is not None and ids:
@@ -130,11 +141,38 @@ def matching(query: finder.FinderQuery, box, location: Location | None, now: dat
     return ids, lats, lons
 
 
+def _timed(query: finder.FinderQuery) -> bool:
+    return query.day is not None or bool(query.part) or bool(query.when)
+
+
 # ------------------------------------------------------------------ markers and clusters
 
 def markers(query: finder.FinderQuery, view: View, now: datetime | None = None) -> dict:
-    """The listings matching `query` in the view: each as a marker, or as clusters where they are many."""
+    """The listings matching `query` in the view: each as a marker, or as clusters where they are many.
+
+    A region's view (zoom below CACHE_ZOOM) reads tens of thousands of rows (a second for all of
+    Flanders on SQLite), and residents open the same views: its answer is cached for the box
+    widened to whole tiles (so panning and other screens share it), under the listings'
+    generation (moved by every commit that changes a listing) and a ten-minute clock, for the
+    "Next: ..." texts; at most CACHE_SECONDS where another process's write is not seen (the
+    embedded cache is per process). Time filters and `near` are answered afresh.
+    """
     now = now or datetime.now(TZ)
+    if view.zoom >= CACHE_ZOOM or _timed(query) or query.near:
+        return _markers(query, view, now)
+    from ..caching import cached, listings_generation
+    tiles = tiles_covering(view.bbox, max(0, view.zoom - 2))
+    (x0, y0), (x1, y1) = tiles[0], tiles[-1]
+    west, _, _, north = tile_bounds(max(0, view.zoom - 2), x0, y0)
+    _, south, east, _ = tile_bounds(max(0, view.zoom - 2), x1, y1)
+    box = (west, max(-90.0, south), east, min(90.0, north))
+    key = "map_markers:" + hashlib.sha256(json.dumps(
+        [query.to_args(), view.zoom, [x0, y0, x1, y1], current_locale()]).encode()).hexdigest()
+    version = (listings_generation(), now.strftime("%Y-%m-%d %H:") + str(now.minute // 10))
+    return cached(key, version, lambda: _markers(query, View(box, view.zoom), now), timeout=CACHE_SECONDS)
+
+
+def _markers(query: finder.FinderQuery, view: View, now: datetime) -> dict:
     ids, lats, lons = matching(query, view.bbox, _location(query), now)
     limit = current_app.config.get("BUURTKRACHT_MAP_MARKERS", MARKER_LIMIT)
     single = list(range(len(ids)))
@@ -149,7 +187,7 @@ def markers(query: finder.FinderQuery, view: View, now: datetime | None = None) 
                              "bbox": [round(float(v), 5) for v in (grid.min_lon[i], grid.min_lat[i],
                                                                    grid.max_lon[i], grid.max_lat[i])]})
     return {"total": len(ids), "zoom": view.zoom, "clusters": clusters,
-            **marker_rows(_marker_values([ids[i] for i in single], now))}
+            **marker_rows(_marker_values([uuid.UUID(ids[i]) for i in single], now))}
 
 
 def _marker_values(link_ids: list, now: datetime) -> list[tuple]:
@@ -215,5 +253,4 @@ def json_response(data: dict, mimetype: str = "application/json"):
 
 
 def _compact(value, **kwargs) -> str:
-    import json
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)

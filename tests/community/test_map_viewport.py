@@ -257,3 +257,25 @@ def test_the_markers_take_the_same_queries_for_60_and_for_600_offers(app, client
     small = queries()
     _add_listings(tmp_path, 540)
     assert queries() == small
+
+
+def test_a_region_view_is_cached_until_a_listing_changes(app, client, db, offers, tmp_path):
+    from community.services import mapdata
+    app.config["BUURTKRACHT_MAP_MARKERS"] = 5
+    made = []
+    real = mapdata._markers
+    mapdata._markers = lambda *a: made.append(a) or real(*a)
+    try:
+        assert _markers(client, bbox=FLANDERS, zoom="9")["total"] == 60
+        assert _markers(client, bbox="2.6,50.7,6.0,51.5", zoom="9")["total"] == 60  # the same tiles
+        assert len(made) == 1
+        offers["offers"][0].archived_at = datetime.now(TZ)  # an edit in the workspace
+        db.session.commit()
+        assert _markers(client, bbox=FLANDERS, zoom="9")["total"] == 59
+        _add_listings(tmp_path, 20)  # the importer's bulk inserts
+        assert _markers(client, bbox=FLANDERS, zoom="9")["total"] == 79
+        assert len(made) == 3
+        assert _markers(client, bbox=FLANDERS, zoom="9", day="2")["total"] == 29  # never cached; 0 is archived
+        assert len(made) == 4
+    finally:
+        mapdata._markers = real
