@@ -21,7 +21,7 @@ from ..extensions import db
 from ..models import Area, Initiative, InitiativeAtPlace, InitiativeTerm, MeetingPlace, Organisation, PlaceArea
 from ..scheduling import TZ
 from ..scheduling.weekly import Clock
-from .finder_times import next_starts, time_filters
+from .finder_times import filter_starts, next_starts, time_filters
 from .areas import district_choices
 from .geocoding import Location, resolve_near
 from .public import VISIBLE_STATUSES, Listing
@@ -412,8 +412,13 @@ def _name_order(*columns):
 def _match_rows(query: FinderQuery, box, clock: Clock, selective: bool):
     """The statement of Match rows in the finder's order: next session (running ones first, none
     last), then name; `selective` narrows the slots read to the filtered links."""
-    links = _filtered(_joined(InitiativeAtPlace.id), query, box, clock) if selective else None
-    starts = next_starts(clock, locations=links)
+    if query.when:
+        # The filter's own next sessions: a link on now (this week) has its earliest among the
+        # slots that filter reads, so one computation serves the filter and the order.
+        starts = filter_starts(clock, query.when)
+    else:
+        links = _filtered(_joined(InitiativeAtPlace.id), query, box, clock) if selective else None
+        starts = next_starts(clock, locations=links)
     soon = case((starts.c.next_start < clock.horizon_utc, starts.c.next_start))
     stmt = _filtered(_joined(
         InitiativeAtPlace.id, Initiative.id, Initiative.name, Initiative.cost, Initiative.childcare,

@@ -127,7 +127,7 @@ def next_starts(clock: Clock, when: str = "", locations=None):
 
 
 @lru_cache(maxsize=32)
-def _filter_starts(clock: Clock, when: str):
+def filter_starts(clock: Clock, when: str):
     # One object per clock and filter, so that a statement naming it twice (the filtered links
     # for the slots read, and the listings themselves) has it once.
     return next_starts(clock, when)
@@ -140,7 +140,7 @@ def time_filters(clock: Clock, day: int | None, part: str, when: str) -> list:
     if day is not None or part:
         conditions.append(InitiativeAtPlace.id.in_(select(Slot.location_id).where(slot_matches(day, part or None))))
     if when:
-        starts = _filter_starts(clock, when)
+        starts = filter_starts(clock, when)
         limit = starts.c.next_start <= clock.now_utc if when == "now" else starts.c.next_start < clock.week_end_utc
         conditions.append(InitiativeAtPlace.id.in_(select(starts.c.location_id).where(limit)))
     return conditions
