@@ -10,7 +10,7 @@ from geo.crs import check_wgs84_points, guess_point_crs, to_wgs84
 from ..extensions import db
 from ..models import AddressPoint
 from .common import (ImportFailed, ImportSummary, Problems, Progress, find_column, key,
-                     no_progress, read_table)
+                     no_progress, read_table, refresh_statistics)
 
 BATCH = 5000
 
@@ -107,4 +107,5 @@ def import_addresses(path: str | Path, *, crs: str | None = None, progress: Prog
         db.session.execute(update(AddressPoint), changed[start:start + BATCH])
         progress.advance(len(changed[start:start + BATCH]))
     summary.created, summary.updated = len(new), len(changed)
+    refresh_statistics(summary)
     return summary

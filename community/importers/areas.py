@@ -14,7 +14,7 @@ from ..extensions import db
 from ..fields import has_control_character
 from ..models import Area
 from ..services.areas import LEVELS, areas_frame, reassign_all_places
-from .common import ImportFailed, ImportSummary, Progress, find_column, no_progress
+from .common import ImportFailed, ImportSummary, Progress, find_column, no_progress, refresh_statistics
 
 PARENT_OF = {"sector": "district", "district": "municipality"}
 
@@ -134,4 +134,5 @@ def import_areas(path: str | Path, *, level: str, code_field: str | None = None,
     if summary.created or summary.updated:
         places = reassign_all_places()
         summary.notes.append(f"recomputed the areas of {places} meeting places")
+    refresh_statistics(summary)
     return summary

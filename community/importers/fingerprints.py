@@ -20,7 +20,7 @@ import hashlib
 import uuid
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import lazyload, selectinload
 
 from ..extensions import db
@@ -99,7 +99,7 @@ class Survey:
             schedule))
 
 
-@dataclass(eq=False)  # records are told apart by identity (they key dictionaries)
+@dataclass(eq=False, slots=True)  # told apart by identity (they key dictionaries); 50,000 of them
 class _Record:
     """A record named by the file: its database id (None when new), identity and gathered content."""
 
@@ -124,38 +124,46 @@ class Plan:
 
     def __init__(self, survey: Survey):
         session = db.session
-        orgs = session.execute(select(Organisation.id, Organisation.external_id, Organisation.name,
-                                      Organisation.content_hash)).all()
-        places = session.execute(select(MeetingPlace.id, MeetingPlace.external_id, MeetingPlace.name,
-                                        MeetingPlace.street, MeetingPlace.number, MeetingPlace.postcode,
-                                        MeetingPlace.content_hash)).all()
-        inits = session.execute(select(Initiative.id, Initiative.external_id, Initiative.organisation_id,
-                                       Initiative.name, Initiative.content_hash)).all()
-        self.stored = {r.id: r.content_hash for rows in (orgs, places, inits) for r in rows}
-        self.orgs_by_ext = {r.external_id: r.id for r in orgs if r.external_id}
-        self.orgs_by_name = {key(r.name): r.id for r in orgs}
-        self.places_by_ext = {r.external_id: r.id for r in places if r.external_id}
-        self.places_by_key = {place_key(r.name, r.street, r.number, r.postcode): r.id for r in places}
-        self.inits_by_ext = {r.external_id: r.id for r in inits if r.external_id}
-        self.inits_by_key = {(r.organisation_id, key(r.name)): r.id for r in inits}
+        # Ids as 32 hexadecimal digits, as SQLite stores them: no UUID objects made, and text is
+        # hashed and compared in C (UUID objects do both in Python, 300,000 times a file).
+        orgs = [(_hex(r[0]), *r[1:]) for r in session.execute(
+            select(type_coerce(Organisation.id, String), Organisation.external_id, Organisation.name,
+                   Organisation.content_hash))]
+        places = [(_hex(r[0]), *r[1:]) for r in session.execute(
+            select(type_coerce(MeetingPlace.id, String), MeetingPlace.external_id, MeetingPlace.name,
+                   MeetingPlace.street, MeetingPlace.number, MeetingPlace.postcode, MeetingPlace.content_hash))]
+        inits = [(_hex(r[0]), *r[1:]) for r in session.execute(
+            select(type_coerce(Initiative.id, String), Initiative.external_id, Initiative.content_hash))]
+        self.stored = {r[0]: r[-1] for rows in (orgs, places, inits) for r in rows}
+        self.orgs = _Lookup({ext: i for i, ext, *_ in orgs if ext}, {key(r[2]): r[0] for r in orgs}, memo=True)
+        self.places = _Lookup({ext: i for i, ext, *_ in places if ext},
+                              {place_key(*r[2:6]): r[0] for r in places}, memo=True)
+        # Initiatives' names are read only if a row has to be matched by name.
+        self.inits = _Lookup({ext: i for i, ext, _h in inits if ext}, _initiatives_by_name)
         self.ambiguous = False
         self._held: list = []  # loaded records stay referenced (the session's identity map is weak)
         self._match(survey)
 
     # ---------------------------------------------------------------- matching, as the writer does
 
-    def _find(self, maps: tuple[dict, dict, dict, dict], records: dict, ext, name):
-        """The record a row names: by external id, else by name; new records get one of their own.
+    def _find(self, lookup: "_Lookup", records: dict, ext, name):
+        """The record a row names, found as the writer finds it: by external id, else by name,
+        the file's earlier rows before the database; new records get one of their own.
 
-        The writer later sees only the changed rows, so an answer that depends on what an earlier
-        row registered (rather than on the database) makes the plan ambiguous, unless it is a
-        record new in this file (all of whose rows are written).
+        The writer later sees only the changed rows, so a match that could come out otherwise
+        without the unchanged rows makes the plan ambiguous: a record named in two ways, or a
+        name matched that two records claimed in the file, or that the file took from another.
         """
-        db_ext, db_name, by_ext, by_name = maps
-        found = by_ext.get(ext) if ext else None
-        found = found if found is not None else by_name.get(name)
-        from_db = db_ext.get(ext) if ext else None
-        from_db = from_db if from_db is not None else db_name.get(name)
+        if lookup.memo is not None and ext:  # the same external id and name again: the same record
+            record = lookup.memo.get((ext, name))
+            if record is not None:
+                return record
+        found = (lookup.file_ext.get(ext) or lookup.db_ext.get(ext)) if ext else None
+        if found is None:
+            in_file, in_db = lookup.file_name.get(name), lookup.db_name.get(name)
+            if name in lookup.claimed or (in_file is not None and in_db is not None and in_file != in_db):
+                self.ambiguous = True
+            found = in_file if in_file is not None else in_db
         if found is None:
             record = _Record(None, (ext, name))
             found = ("new", id(record))
@@ -163,28 +171,32 @@ class Plan:
         elif found not in records:
             records[found] = _Record(found, (ext, name))
         record = records[found]
-        if record.names != (ext, name) or (found != from_db and record.id is not None):
+        if record.names != (ext, name):
             self.ambiguous = True
         if ext:
-            by_ext[ext] = found
-        by_name[name] = found
+            lookup.file_ext[ext] = found
+            if lookup.memo is not None:
+                lookup.memo[(ext, name)] = record
+        if lookup.file_name.setdefault(name, found) != found:
+            lookup.claimed.add(name)
+            lookup.file_name[name] = found
         return record
 
     def _match(self, survey: Survey) -> None:
-        orgs_maps = (self.orgs_by_ext, self.orgs_by_name, dict(self.orgs_by_ext), dict(self.orgs_by_name))
-        place_maps = (self.places_by_ext, self.places_by_key, dict(self.places_by_ext), dict(self.places_by_key))
-        init_maps = (self.inits_by_ext, self.inits_by_key, dict(self.inits_by_ext), dict(self.inits_by_key))
         orgs, places, inits = {}, {}, {}
         self.row_records: list[tuple[int, _Record, _Record, _Record]] = []
-        for number, org_names, org_values, place_names, place_values, rooms, init_names, own, schedule in survey.rows:
-            org = self._find(orgs_maps, orgs, *org_names)
+        rows, survey.rows = survey.rows, []
+        for index, (number, org_names, org_values, place_names, place_values, rooms, init_names, own,
+                    schedule) in enumerate(rows):
+            rows[index] = None  # let go of each surveyed row as it is matched
+            org = self._find(self.orgs, orgs, *org_names)
             org.values.update(org_values[1:])  # an empty organisation cell never blanks an earlier one
-            place = self._find(place_maps, places, *place_names)
+            place = self._find(self.places, places, *place_names)
             place.values = place_values  # (external id, the fields' values in _HASHED's order)
             if rooms:
                 place.rooms.update((key(r), r) for r in rooms)
             org_key = org.id if org.id is not None else ("new", id(org))
-            init = self._find(init_maps, inits, init_names[0], (org_key, init_names[1]))
+            init = self._find(self.inits, inits, init_names[0], (org_key, init_names[1]))
             if init.organisation not in (None, org):
                 self.ambiguous = True
             init.organisation, init.own = org, own
@@ -234,27 +246,62 @@ class Plan:
         org_ids = {r.id for r in orgs if r.id} | {r[1].id for r in rows if r[1].id}
         place_ids = {r.id for r in places if r.id} | {r[2].id for r in rows if r[2].id}
         for chunk in _chunks(init_ids):
-            loaded = db.session.scalars(select(Initiative).where(Initiative.id.in_(chunk))
+            loaded = db.session.scalars(select(Initiative).where(Initiative.id.in_([_uuid(i) for i in chunk]))
                                         .options(*INITIATIVE_OPTIONS)).all()
             self._held += loaded
-            place_ids |= {link.place_id for init in loaded for link in init.locations}
+            place_ids |= {link.place_id.hex for init in loaded for link in init.locations}
         for chunk in _chunks(org_ids):
-            self._held += db.session.scalars(select(Organisation).where(Organisation.id.in_(chunk))).all()
+            self._held += db.session.scalars(select(Organisation).where(Organisation.id.in_([_uuid(i) for i in chunk]))).all()
         for chunk in _chunks(place_ids):
-            self._held += db.session.scalars(select(MeetingPlace).where(MeetingPlace.id.in_(chunk))
+            self._held += db.session.scalars(select(MeetingPlace).where(MeetingPlace.id.in_([_uuid(i) for i in chunk]))
                                              .options(*PLACE_OPTIONS)).all()
 
     def writer_maps(self) -> tuple:
         def load(model, options=()):
             def one(record_id):
-                record = db.session.get(model, record_id, options=options)
+                record = db.session.get(model, _uuid(record_id), options=options)
                 self._held.append(record)
                 return record
             return one
         org, place, init = load(Organisation), load(MeetingPlace, PLACE_OPTIONS), load(Initiative, INITIATIVE_OPTIONS)
-        return (Records(self.orgs_by_ext, org), Records(self.orgs_by_name, org),
-                Records(self.places_by_ext, place), Records(self.places_by_key, place),
-                Records(self.inits_by_ext, init), Records(self.inits_by_key, init))
+        return (Records(self.orgs.db_ext, org), Records(self.orgs.db_name, org),
+                Records(self.places.db_ext, place), Records(self.places.db_name, place),
+                Records(self.inits.db_ext, init),
+                Records(lambda: {(_uuid(o), name): i for (o, name), i in self.inits.db_name.items()}, init))
+
+
+class _Lookup:
+    """One kind of record's look-ups: the database's (id by external id, by name), overlaid by
+    what the file's rows registered so far, as the writer's dictionaries would hold them."""
+
+    def __init__(self, by_ext: dict, by_name, *, memo: bool = False):
+        self.db_ext = by_ext
+        self._db_name = by_name  # a dictionary, or a function that reads it when first needed
+        self.file_ext: dict = {}
+        self.file_name: dict = {}
+        self.claimed: set = set()  # names registered for two records
+        self.memo: dict | None = {} if memo else None
+
+    @property
+    def db_name(self) -> dict:
+        if callable(self._db_name):
+            self._db_name = self._db_name()
+        return self._db_name
+
+
+def _initiatives_by_name() -> dict:
+    rows = db.session.execute(select(type_coerce(Initiative.id, String), type_coerce(Initiative.organisation_id, String),
+                                     Initiative.name))
+    return {(_hex(organisation_id), key(name)): _hex(record_id) for record_id, organisation_id, name in rows}
+
+
+def _hex(value) -> str:
+    """An id as the driver gives it (SQLite: text; PostgreSQL: a UUID) as 32 hexadecimal digits."""
+    return value if isinstance(value, str) and len(value) == 32 else uuid.UUID(str(value)).hex
+
+
+def _uuid(value) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(hex=value)
 
 
 # A place's areas without their geometry (the writer only replaces them); links without their place
@@ -271,15 +318,30 @@ def _chunks(ids, size: int = 500):
 
 
 class Records(dict):
-    """Look-up key -> record for the writer, holding ids until a record is asked for."""
+    """Look-up key -> record for the writer, holding ids until a record is asked for.
 
-    def __init__(self, items: dict, load):
-        super().__init__(items)
+    `items` may be a function giving the dictionary: it is called when the writer first looks.
+    """
+
+    def __init__(self, items, load):
+        super().__init__({} if callable(items) else items)
+        self._pending = items if callable(items) else None
         self._load = load
 
+    def _fill(self) -> None:
+        if self._pending is not None:
+            items, self._pending = self._pending(), None
+            for name, value in items.items():
+                super().setdefault(name, value)
+
     def get(self, name, default=None):
+        self._fill()
         value = super().get(name, default)
-        if isinstance(value, uuid.UUID):
+        if isinstance(value, (uuid.UUID, str)):
             value = self._load(value)
-            self[name] = value
+            super().__setitem__(name, value)
         return value
+
+    def __setitem__(self, name, value) -> None:
+        self._fill()
+        super().__setitem__(name, value)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Area, IndicatorValue
 from .common import (ImportFailed, ImportSummary, Problems, Progress, find_column, no_progress,
-                     read_table)
+                     read_table, refresh_statistics)
 
 INDICATOR_CODE = re.compile(r"^[a-z][a-z0-9_]{1,59}$")
 CODE_NAMES = ("area_code", "code", "gebiedscode", "area", "gebied", "sector", "wijk")
@@ -126,4 +126,5 @@ def import_indicators(path: str | Path, *, level: str, source: str = "", demo: b
     if not seen:
         raise ImportFailed([f"{name}: the file has no values"])
     db.session.flush()
+    refresh_statistics(summary)
     return summary

@@ -23,7 +23,7 @@ from ..services.schedules import recurrence_from
 from ..services.writer import ListingWriter
 from ..services.content_hashes import importing
 from .common import (ImportFailed, ImportSummary, Problems, Progress, find_column,
-                     looks_binary, no_progress, read_table, decode)
+                     looks_binary, no_progress, read_table, decode, refresh_statistics)
 from .fingerprints import Plan, Survey
 
 
@@ -325,6 +325,7 @@ def import_listings(path: str | Path, *, crs: str | None = None, demo: bool = Fa
         f"initiatives: {writer.created['initiatives']} new, {writer.updated['initiatives']} changed",
         f"meeting places: {writer.created['places']} new, {writer.updated['places']} changed",
         f"{seen_rows} rows read", *notes]
+    refresh_statistics(summary)
     if reader.detected_crs:
         how = "as given with --crs" if crs else "recognised from their range; use --crs to say otherwise"
         summary.notes.append(f"x/y coordinates read as {', '.join(sorted(reader.detected_crs))} ({how})")
@@ -353,12 +354,12 @@ def _write_changes(plan: Plan, writer, rows, reader, progress) -> None:
     then every row is written with its own values, as before hashes)."""
     orgs, places, wanted = plan.to_write()
     exact = not plan.ambiguous
+    plan.preload(wanted, orgs, places)
     if exact:
         for record in orgs:
             writer.organisation(plan.values_of(record)).content_hash = record.hash
         for record in places:
             writer.place(plan.values_of(record)).content_hash = record.hash
-    plan.preload(wanted, orgs, places)
     by_number = {entry[0]: entry for entry in wanted}
     schedules: dict[tuple, list] = defaultdict(list)
     links: dict = {}
@@ -376,6 +377,8 @@ def _write_changes(plan: Plan, writer, rows, reader, progress) -> None:
         place = writer.place(plan.values_of(place_record) if exact else values["place"])
         initiative = writer.initiative(org, values["initiative"], values["codes"])
         initiative.content_hash = init_record.hash if exact else None
+        if not exact:  # written row by row: what the organisation and place hold now is no file's
+            org.content_hash = place.content_hash = None
         link_key = (id(initiative), id(place))
         links[link_key] = (initiative, place)
         if values["schedule"] is not None:

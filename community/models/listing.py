@@ -66,6 +66,8 @@ class Initiative(TimestampMixin, db.Model):
         back_populates="initiative", cascade="all, delete-orphan", lazy="selectin")
     locations: Mapped[list["InitiativeAtPlace"]] = relationship(
         back_populates="initiative", cascade="all, delete-orphan")
+    # HSDS pages walk visible initiatives in id order from this index alone (services/hsds.py).
+    __table_args__ = (Index("ix_initiative_id_status_archived_at", "id", "status", "archived_at"),)
 
     def codes(self, scheme: str) -> list[str]:
         return sorted(t.code for t in self.terms if t.scheme == scheme)

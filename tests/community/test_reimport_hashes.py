@@ -7,7 +7,7 @@ import csv
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 
 from community import fields
 from community.extensions import db as _db
@@ -201,3 +201,36 @@ def test_a_workspace_edit_forgets_the_hash_and_the_next_import_puts_the_file_bac
     assert None not in _hashes(Initiative).values() and None not in _hashes(MeetingPlace).values()
     assert db.session.scalar(select(Initiative.description).where(Initiative.external_id == "r-1")) == "Beschrijving 1"
     assert _schedule_of("r-2").note == ""
+
+
+def test_one_name_twice_in_one_organisation_is_one_initiative_written_in_full(app, db, tmp_path):
+    """The writer's rule: an organisation's initiative is also found by its name, so r-2 joins r-0.
+    One record named by two ids cannot be compared by hash; it is written in full, never doubled."""
+    rows = _rows(4)
+    for row in rows:
+        row[HEADER.index("name")] = "Taalcafé"
+    path = _write(tmp_path / "l.csv", HEADER, rows)
+    assert _import(path).created == 2 + 2 + 2
+    assert _import(path).created == 0  # (its two rows' descriptions take turns, as before hashes)
+    assert db.session.scalar(select(func.count()).select_from(Initiative)) == 2
+    assert set(_hashes(Initiative).values()) == {None}
+
+
+def test_a_file_naming_a_record_in_two_ways_is_written_in_full_and_keeps_no_hashes(app, db, tmp_path):
+    from community.importers.fingerprints import Plan, Survey  # noqa: F401  (the rule under test)
+    rows = _rows(4)
+    path = _write(tmp_path / "l.csv", HEADER, rows)
+    _import(path)
+    rows[2][HEADER.index("organisation_id")] = ""  # 'Organisatie 0' once by id, once by name only
+    rows[2][HEADER.index("description")] = "Anders"
+    _write(path, HEADER, rows)
+    summary = _import(path)
+    assert summary.updated >= 1
+    assert _hashes(Organisation)["o-0"] is None and _hashes(MeetingPlace)["p-0"] is None
+    assert _hashes(Initiative)["r-2"] is None and _hashes(Initiative)["r-0"] is None
+    assert db.session.scalar(select(Initiative.description).where(Initiative.external_id == "r-2")) == "Anders"
+    rows[2][HEADER.index("organisation_id")] = "o-0"
+    _write(path, HEADER, rows)
+    _import(path)  # named one way again: compared by hash from now on
+    assert None not in _hashes(Initiative).values() and None not in _hashes(Organisation).values()
+    assert _import(path).updated == 0
