@@ -59,14 +59,14 @@ def table(kind: str, run: dict) -> tuple[list[str], list[tuple[str, bool, str]]]
     rf, df = region["review_first"], demo["review_first"]
     first = rf["ready_after"] if rf.get("computing") else rf["seconds"]
     lines.append(f"| /review/ first view | {ms(df['seconds'] * 1000)} | (1 request) | {ms(rf['seconds'] * 1000)} | "
-                 f"{'computing page; result after ' + ms(rf['ready_after'] * 1000) + ' ms' if rf.get('computing') else '(1 request)'}"
+                 f"{'computing page; result after ' + ms(rf['ready_after'] * 1000) if rf.get('computing') else '(1 request)'}"
                  f" | {x(ratio(rf['seconds'], df['seconds']))} | | 1/1 |")
     cached = region["pages"]["/review/ cached"]["p95"]
     steps = region["record"].get("steps", {})
     first_import, reimport = steps.get("first import", {}), steps.get("unchanged re-import", {})
     speed_up = ratio(first_import.get("seconds", math.nan), reimport.get("seconds", math.nan))
     rss = ratio(region["worker_peak_rss_mib"], demo["worker_peak_rss_mib"])
-    weight = ratio(region["home"]["gzip_kib"], demo["home"]["gzip_kib"])
+    weight = ratio(region["home"]["gzip_kib"], demo["home"]["gzip_kib"]) if region["home"]["gzip_kib"] else math.inf  # no answer
     timeout = 30
     targets = [
         (f"every page's p95 at region within {GROWTH:g}x of demo ({pages - len(growth_fail)} of {pages} pages)",
