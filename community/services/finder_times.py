@@ -25,8 +25,8 @@ MARGIN = SUMMER - WINTER
 def slot_matches(day: int | None, part: str | None):
     """Slots that can put a session on `day` overlapping `part` (as scheduling.matches_slot).
 
-    As the finder always did, validity dates are not asked here: "Wednesday afternoon" is about
-    the weekly pattern. A session past midnight counts for the next day where it overlaps a part.
+    Validity is asked by `in_force`. A session past midnight counts for the next day where it
+    overlaps a part.
     """
     if part:
         lo, hi = part_seconds(part)
@@ -37,6 +37,12 @@ def slot_matches(day: int | None, part: str | None):
     if day is None:
         return or_(same_day, next_day)
     return or_(and_(Slot.weekday == day, same_day), and_(Slot.weekday == (day - 1) % 7, next_day))
+
+
+def in_force(clock: Clock):
+    """Slots whose rule counts today (as scheduling.in_force): an ended summer activity is not on
+    "Wednesday afternoon", a later one not yet; a one-off counts until its day is over."""
+    return and_(Slot.until_day >= clock.today, or_(Slot.frequency == "once", Slot.from_day <= clock.today))
 
 
 def _utc(clock: Clock, wall):
@@ -138,7 +144,7 @@ def time_filters(clock: Clock, day: int | None, part: str, when: str) -> list:
     from ..models import InitiativeAtPlace
     conditions = []
     if day is not None or part:
-        conditions.append(InitiativeAtPlace.id.in_(select(Slot.location_id).where(slot_matches(day, part or None))))
+        conditions.append(InitiativeAtPlace.id.in_(select(Slot.location_id).where(slot_matches(day, part or None), in_force(clock))))
     if when:
         starts = filter_starts(clock, when)
         limit = starts.c.next_start <= clock.now_utc if when == "now" else starts.c.next_start < clock.week_end_utc

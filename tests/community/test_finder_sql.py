@@ -95,7 +95,8 @@ def _oracle(query, now: datetime) -> list[tuple]:
     for link, name, place_name in rows:
         rules: list[Recurrence] = [s.recurrence() for s in link.schedules]
         if query.day is not None or query.part:
-            if not any(matches_slot(r, query.day, query.part or None) for r in rules):
+            if not any(matches_slot(r, query.day, query.part or None, today=now.astimezone(TZ).date())
+                       for r in rules):
                 continue
         if query.when == "now" and not any(is_on(r, now) for r in rules):
             continue
@@ -146,3 +147,28 @@ def test_slots_follow_the_schedules_written_and_removed(app, db):
     writer.held_at(new, place, [(Recurrence("weekly", time(9), time(11), weekdays=(1, 3)), "")])
     writer.finish()
     assert db.session.scalars(select(ScheduleSlot.weekday).order_by(ScheduleSlot.weekday)).all() == [1, 3]
+
+
+def test_an_ended_or_later_activity_is_not_on_wednesday_afternoon(app, db):
+    """The first release offered an ended summer activity as on: day and part of day ask validity."""
+    from community.services.finder import FinderQuery, find
+    place = factories.place(name="Plek", latitude=51.05, longitude=3.72)
+    now = datetime(2026, 12, 2, 10, 0, tzinfo=TZ)  # a Wednesday morning
+    offers = {
+        "Zomerspelen": {"valid_until": date(2026, 8, 31)},   # the summer is over
+        "Voorjaarsatelier": {"valid_from": date(2027, 3, 1)},  # not begun yet
+        "Buurtsoep": {},                                        # every Wednesday
+        "Kerstmarkt": None,                                     # one Wednesday afternoon, later this month
+    }
+    for name, bounds in offers.items():
+        init = factories.initiative(at=[place], name=name)
+        if bounds is None:
+            factories.schedule(init, place, frequency="once", date=date(2026, 12, 16), weekdays=[],
+                               start="14:00", end="17:00")
+        else:
+            factories.schedule(init, place, weekdays=[2], start="14:00", end="16:00", **bounds)
+    db.session.commit()
+    with app.test_request_context("/"):
+        found = [item.initiative.name for item in
+                 find(FinderQuery(day=2, part="afternoon"), now=now).page_items()]
+    assert sorted(found) == ["Buurtsoep", "Kerstmarkt"]
