@@ -10,12 +10,18 @@ Headers every answer gets: no caching of anything private (the workspace, the re
 their exports, any page for a logged-in user), HSTS when cookies are HTTPS-only, and a
 Permissions-Policy that allows only what our pages use (location, for "near me").
 
+Form secrets out of addresses: a workspace form's no-JavaScript search submits the whole form
+by GET, its CSRF token and one-time key included. Such a GET is answered with a redirect to the
+same address without them, so they never stay in the address bar, the history or a Referer.
+
 Requests that only read (GET, HEAD, OPTIONS) are marked as such, so that on SQLite their
 transactions begin DEFERRED and never wait for a writer such as a long import.
 """
 from __future__ import annotations
 
-from flask import Flask, g, request
+from urllib.parse import urlencode
+
+from flask import Flask, g, redirect, request
 from flask_login import current_user
 from flask_babel import gettext as _
 
@@ -23,6 +29,7 @@ from .errors import BadRequest
 from .extensions import begin_read_only, end_read_only
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SECRET_FORM_FIELDS = ("csrf_token", "submission_key")
 PRIVATE_BLUEPRINTS = frozenset({"work", "review", "auth"})
 PERMISSIONS_POLICY = ("geolocation=(self), camera=(), microphone=(), payment=(), usb=(), "
                       "accelerometer=(), gyroscope=(), magnetometer=(), interest-cohort=()")
@@ -42,6 +49,15 @@ def register_guards(app: Flask) -> None:
 
     # First of all before-request functions: CSRF checks and login read the form too.
     app.before_request_funcs.setdefault(None, []).insert(0, refuse_nul_bytes)
+
+    def secrets_out_of_the_address():
+        if request.method == "GET" and any(name in request.args for name in SECRET_FORM_FIELDS):
+            kept = [(k, v) for k, v in request.args.items(multi=True) if k not in SECRET_FORM_FIELDS]
+            query = urlencode(kept)
+            return redirect(request.path + ("?" + query if query else ""), code=303)
+        return None
+
+    app.before_request_funcs[None].insert(1, secrets_out_of_the_address)
 
     def mark_read_only():
         if request.method in READ_ONLY_METHODS:

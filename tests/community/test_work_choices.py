@@ -54,6 +54,21 @@ def test_a_search_without_javascript_narrows_the_places_and_keeps_what_was_typed
     assert re.search(rf'<option selected value="{world.p1.id}"|<option value="{world.p1.id}" selected', html)
 
 
+def test_a_search_by_get_never_keeps_the_forms_secrets_in_the_address(app, db, world, wclient):
+    # The no-JavaScript search sends the whole form, CSRF token and one-time key included: the
+    # answer is the same address without them, so neither stays in the history or a Referer.
+    as_user(wclient, world.users["worker_in"])
+    response = wclient.get("/work/activities/new", query_string=[
+        ("csrf_token", "secret-token"), ("submission_key", "once"), ("title", "Soep & babbel"),
+        ("place_search", "buurthuis west"), ("search", "Search")])
+    assert response.status_code == 303
+    location = response.headers["Location"]
+    assert "secret" not in location and "submission_key" not in location
+    assert location == "/work/activities/new?title=Soep+%26+babbel&place_search=buurthuis+west&search=Search"
+    followed = wclient.get(location)
+    assert followed.status_code == 200 and 'value="Soep &amp; babbel"' in followed.get_data(as_text=True)
+
+
 def test_only_places_and_initiatives_in_the_users_districts_are_offered(app, db, world, wclient):
     as_user(wclient, world.users["worker_in"])
     html = wclient.get("/work/activities/new", query_string={"place_search": "buurthuis",
