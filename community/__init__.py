@@ -119,4 +119,6 @@ def create_app(config: dict | None = None) -> Flask:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
 
+    # How to make this app again: a background job in a child process (services/coverage/jobs.py).
+    app.extensions["buurtkracht_factory"] = create_app
     return app

@@ -1,9 +1,12 @@
 """The shared cache (Flask-Caching): bounded, and emptied of what a write makes stale.
 
-The embedded set-up keeps a SimpleCache per process, bounded by CACHE_THRESHOLD entries. The
-scale-out set-up (REDIS_URL, or a redis:// RATELIMIT_STORAGE_URI) shares a RedisCache between
-the app processes, so an import in one process empties the cache for all of them; there Redis'
-own memory limit and the entries' timeout bound it.
+The embedded set-up keeps a FileSystemCache in the instance folder (one folder per database),
+bounded by CACHE_THRESHOLD entries, so the app processes of one machine (`make run`'s two
+gunicorn workers) share it: what one worker computed (a review, a map tile) the other serves,
+and a write in one makes the other's entries stale. BUURTKRACHT_CACHE=simple keeps a
+SimpleCache per process instead. The scale-out set-up (REDIS_URL, or a redis://
+RATELIMIT_STORAGE_URI) shares a RedisCache between the app processes of every machine; there
+Redis' own memory limit and the entries' timeout bound it.
 
 Every entry is stored with the data version it was made from and is only served while the
 database still has that version, so a process that missed an invalidation (another process's
@@ -13,7 +16,9 @@ every areas entry stale at once.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
 import uuid
 from itertools import chain
 from typing import Any, Callable
@@ -41,12 +46,28 @@ def init_cache(app: Flask) -> None:
         if redis_url:
             config["CACHE_TYPE"] = "RedisCache"
             config.setdefault("CACHE_REDIS_URL", redis_url)
+        elif config.get("BUURTKRACHT_CACHE") == "simple" or _in_memory(config.get("SQLALCHEMY_DATABASE_URI", "")):
+            config["CACHE_TYPE"] = "SimpleCache"  # a database in memory lives in one process only
         else:
-            config["CACHE_TYPE"] = "SimpleCache"
+            config["CACHE_TYPE"] = "FileSystemCache"
+            config.setdefault("CACHE_DIR", file_cache_dir(app.instance_path, config.get("SQLALCHEMY_DATABASE_URI", "")))
     config.setdefault("CACHE_THRESHOLD", 500)
     config.setdefault("CACHE_DEFAULT_TIMEOUT", 24 * 3600)
     config.setdefault("CACHE_KEY_PREFIX", "buurtkracht:")
     cache.init_app(app)
+
+
+def _in_memory(url: str) -> bool:
+    return url in ("sqlite://", "sqlite:///:memory:") or "mode=memory" in url
+
+
+def file_cache_dir(instance_path: str, database_url: str) -> str:
+    """The embedded cache's folder: in the instance folder, one per database (an instance that
+    is pointed at another database, as the benchmarks do, never reads the first one's entries)."""
+    name = hashlib.sha256(database_url.encode("utf-8")).hexdigest()[:16]
+    path = os.path.join(instance_path, "cache", name)
+    os.makedirs(path, mode=0o700, exist_ok=True)
+    return path
 
 
 def cached(key: str, version: Any, make: Callable[[], Any], timeout: int | None = None) -> Any:

@@ -80,8 +80,11 @@ def from_environment(instance_path: str) -> dict:
         "BUURTKRACHT_REVIEW_PUBLIC": _bool(os.environ.get("BUURTKRACHT_REVIEW_PUBLIC")),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         # The shared cache (community/caching.py): Redis when REDIS_URL is set (or the rate
-        # limiter already uses Redis), else a SimpleCache per process of CACHE_THRESHOLD entries.
+        # limiter already uses Redis), else files in the instance folder that the app processes
+        # of this machine share (BUURTKRACHT_CACHE=simple: a SimpleCache per process), bounded
+        # by CACHE_THRESHOLD entries.
         "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        "BUURTKRACHT_CACHE": os.environ.get("BUURTKRACHT_CACHE", ""),
         "CACHE_THRESHOLD": int(os.environ.get("BUURTKRACHT_CACHE_THRESHOLD", "500")),
         "CACHE_KEY_PREFIX": os.environ.get("BUURTKRACHT_CACHE_PREFIX", "buurtkracht:"),
         "RATELIMIT_HEADERS_ENABLED": True,

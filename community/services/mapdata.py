@@ -154,8 +154,8 @@ def markers(query: finder.FinderQuery, view: View, now: datetime | None = None) 
     Flanders on SQLite), and residents open the same views: its answer is cached for the box
     widened to whole tiles (so panning and other screens share it), under the listings'
     generation (moved by every commit that changes a listing) and a ten-minute clock, for the
-    "Next: ..." texts; at most CACHE_SECONDS where another process's write is not seen (the
-    embedded cache is per process). Time filters and `near` are answered afresh.
+    "Next: ..." texts; at most CACHE_SECONDS where another process's write is not seen (with
+    BUURTKRACHT_CACHE=simple the embedded cache is per process). Time filters and `near` are answered afresh.
     """
     now = now or datetime.now(TZ)
     if view.zoom >= CACHE_ZOOM or _timed(query) or query.near:

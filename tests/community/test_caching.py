@@ -49,7 +49,7 @@ def _count_builds(monkeypatch) -> list[str]:
 
 def test_the_embedded_cache_is_bounded_by_its_threshold(backend, tmp_path):
     from community.extensions import cache, db
-    app, url = make_app(backend, tmp_path, CACHE_THRESHOLD=5)
+    app, url = make_app(backend, tmp_path, CACHE_THRESHOLD=5, BUURTKRACHT_CACHE="simple")
     with app.app_context():
         try:
             assert app.config["CACHE_TYPE"] == "SimpleCache"
@@ -58,6 +58,58 @@ def test_the_embedded_cache_is_bounded_by_its_threshold(backend, tmp_path):
             assert len(cache.cache._cache) <= 5 + 1  # cachelib prunes before it adds the new entry
             assert cache.get("k49") == 49
         finally:
+            db.session.remove()
+            backend.reset(url, db.engine)
+
+
+def test_the_embedded_file_cache_is_bounded_by_its_threshold(backend, tmp_path):
+    from community.extensions import cache, db
+    app, url = make_app(backend, tmp_path, CACHE_THRESHOLD=5)
+    with app.app_context():
+        try:
+            assert app.config["CACHE_TYPE"] == "FileSystemCache"
+            assert app.config["CACHE_DIR"].startswith(app.instance_path)
+            for i in range(50):
+                cache.set(f"k{i}", i)
+            assert cache.cache._file_count <= 5 + 1
+            assert cache.get("k49") == 49
+        finally:
+            db.session.remove()
+            backend.reset(url, db.engine)
+
+
+def test_two_processes_of_one_instance_share_the_file_cache_and_a_write_in_one_is_seen_by_both(
+        backend, tmp_path, monkeypatch):
+    """`make run`'s two gunicorn workers: one builds a map tile, the other serves it; a rename
+    committed in the second makes the first's entry stale at once."""
+    from community import create_app
+    from community.extensions import db
+    from community.models import Area
+    first, url = make_app(backend, tmp_path)
+    second = create_app(dict(first.config))  # the same instance folder and database
+    try:
+        assert first.config["CACHE_DIR"] == second.config["CACHE_DIR"]
+        assert run_cli(first, "import-areas", str(_districts(tmp_path / "d.geojson", "West")),
+                       "--level", "district").exit_code == 0
+        with first.app_context():
+            assert _names(areas_geojson("district")) == ["West"]
+        built = _count_builds(monkeypatch)
+        with second.app_context():
+            assert _names(areas_geojson("district")) == ["West"]
+            assert built == []  # served from the file the first process wrote
+            db.session.scalar(select(Area).where(Area.code == "D1")).name = "Noord"
+            db.session.commit()
+            db.session.remove()
+        with first.app_context():
+            assert _names(areas_geojson("district")) == ["Noord"]
+            db.session.remove()
+        assert built == ["district"]
+        # Another database in the same instance folder has a folder of its own.
+        settings = {k: v for k, v in first.config.items() if k not in ("CACHE_TYPE", "CACHE_DIR")}
+        other = create_app({**settings, "SQLALCHEMY_DATABASE_URI": url + "-other"})
+        assert other.config["CACHE_DIR"] != first.config["CACHE_DIR"]
+    finally:
+        with first.app_context():
             db.session.remove()
             backend.reset(url, db.engine)
 
@@ -101,12 +153,12 @@ def test_a_rolled_back_change_does_not_empty_the_cache(app, db, tmp_path, monkey
 
 def test_the_rate_limiters_redis_is_the_cache_unless_redis_url_says_otherwise(backend, tmp_path):
     from community.extensions import db
-    for config, expected in [({}, ("SimpleCache", None)),
+    for config, expected in [({}, ("FileSystemCache", None)), ({"BUURTKRACHT_CACHE": "simple"}, ("SimpleCache", None)),
                              ({"RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/2"},
                               ("RedisCache", "redis://127.0.0.1:6379/2")),
                              ({"RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/2", "REDIS_URL": "redis://h:6379/3"},
                               ("RedisCache", "redis://h:6379/3"))]:
-        app, url = make_app(backend, tmp_path / str(len(config)), **config)
+        app, url = make_app(backend, tmp_path / str(len(config)) / str(sorted(config)), **config)
         assert (app.config["CACHE_TYPE"], app.config.get("CACHE_REDIS_URL")) == expected
         with app.app_context():
             db.session.remove()

@@ -155,7 +155,7 @@ def _reviewer(app, db):
 
 def test_a_big_review_is_computed_in_the_background_and_the_page_refreshes_until_it_is_there(app, db):
     from community.services.coverage import jobs
-    app.config.update(BUURTKRACHT_REVIEW_INLINE_OFFERS=0)  # everything counts as big
+    app.config.update(BUURTKRACHT_REVIEW_INLINE_OFFERS=0, BUURTKRACHT_REVIEW_JOBS="thread")  # everything counts as big
     client = _reviewer(app, db)
     computing = client.get("/review/?level=district&distance=1000")
     html = computing.get_data(as_text=True)
@@ -173,9 +173,38 @@ def test_a_big_review_is_computed_in_the_background_and_the_page_refreshes_until
     assert client.get("/review/areas/D1?distance=1000").status_code == 200  # the same review serves the profile
 
 
+def test_the_embedded_review_job_runs_in_a_child_process_that_ends(app, db):
+    """With the file cache (the embedded default) the job is a child process: the web worker
+    never holds the computation's memory; the page is served from the cache the child filled."""
+    import os
+    from community.services.coverage import jobs
+    assert app.config["CACHE_TYPE"] == "FileSystemCache" and jobs.mode(app) == "process"
+    app.config.update(BUURTKRACHT_REVIEW_INLINE_OFFERS=0)
+    client = _reviewer(app, db)
+    assert client.get("/review/?level=district&distance=1000").status_code == 202
+    children = list(app.extensions["buurtkracht_review_jobs"]["processes"].values())
+    assert len(children) == 1 and children[0].pid != os.getpid()
+    assert client.get("/review/?level=district&distance=1000").status_code in (200, 202)  # no second child
+    assert len(app.extensions["buurtkracht_review_jobs"]["processes"]) == 1
+    jobs.wait(app)
+    assert children[0].exitcode == 0
+    ready = client.get("/review/?level=district&distance=1000")
+    assert ready.status_code == 200 and "Westwijk" in ready.get_data(as_text=True)
+
+
+def test_a_claim_left_by_a_process_that_is_gone_is_taken_over(app, db):
+    from community.extensions import cache as shared
+    from community.services.coverage import jobs
+    gone = 2 ** 22 + 12345  # above Linux's default pid_max: no such process
+    shared.set("job:k", gone)
+    assert jobs._claim("k", 1) is True
+    assert shared.get("job:k") == 1
+    assert jobs._claim("k", 2) is False  # pid 1 lives: the claim holds
+
+
 def test_the_computing_page_says_so_when_the_job_failed(app, db, monkeypatch):
     from community.services.coverage import cache, jobs
-    app.config.update(BUURTKRACHT_REVIEW_INLINE_OFFERS=0)
+    app.config.update(BUURTKRACHT_REVIEW_INLINE_OFFERS=0, BUURTKRACHT_REVIEW_JOBS="thread")  # the patch is this process's
     client = _reviewer(app, db)
 
     def broken(*args, **kwargs):

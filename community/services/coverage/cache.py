@@ -4,7 +4,7 @@ Three layers. In this process: bounded LRU caches (cachetools) of computed revie
 (BUURTKRACHT_COVERAGE_CACHE_SIZE, default 16) and of the parameter-free base (two, and two of its
 area part: demand points are made again only when areas, figures or addresses change). Shared:
 the cache of ``community.caching`` (Redis in the scale-out set-up, so one process computes
-and the others serve; SimpleCache in the embedded one) holds every computed review and every
+and the others serve; files in the instance folder in the embedded one) holds every computed review and every
 rendered view (``view``). Keys carry the data version (``loading.data_version``: the day and
 the tokens that every write renews), so nothing stale is served and nothing needs emptying.
 

@@ -1,14 +1,21 @@
 """The review as a background job: one per key (data version and parameters), safe to run again.
 
-Two ways to run, chosen by BUURTKRACHT_REVIEW_JOBS (default: ``rq`` when the shared cache is
-Redis, else ``thread``):
+Three ways to run, chosen by BUURTKRACHT_REVIEW_JOBS (default: ``rq`` when the shared cache is
+Redis, ``process`` when it is the embedded file cache, else ``thread``):
 
 * ``rq``, the scale-out set-up: the job goes on the RQ queue ``<CACHE_KEY_PREFIX>review`` in the
   cache's Redis and an RQ worker runs it (``flask --app community review-worker``). A Redis
   key taken with SET NX keeps it to one job per key across every app process.
 * ``thread``, the embedded default (SQLite, no Redis): one worker thread per app process runs
-  the jobs one after another; a key already queued or running there is not queued again. With
-  several processes and no Redis, each may compute once (their caches are their own anyway).
+  the jobs one after another; a key already queued or running there is not queued again, nor
+  one that another process on this machine claimed in the shared (file) cache: one process
+  computes, the others serve the result from that cache.
+* ``process``, the embedded default with its file cache: as ``thread``, but the job runs in a
+  child process of its own (spawned, one at a time per app process), which ends when the review
+  is stored. A region's review needs about 700 MiB while it is computed (bench/scale.py: a
+  gunicorn worker that computed it in a thread kept a peak of 914 MiB against 220 MiB); in a
+  child the memory goes back when it ends, and the web workers stay small. The child makes
+  its app from this app's settings. A claim whose process is gone is taken over.
 
 The job (``cache.job``) computes the review (``cache.compute``: it lands in the shared cache) and writes its
 progress to the shared cache, where the page that says "computing" reads it. A job that fails
@@ -18,6 +25,9 @@ stored whole or not at all.
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
+import pickle
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
@@ -39,7 +49,7 @@ def mode(app: Flask | None = None) -> str:
     chosen = config.get("BUURTKRACHT_REVIEW_JOBS")
     if chosen:
         return chosen
-    return "rq" if config.get("CACHE_TYPE") == "RedisCache" else "thread"
+    return {"RedisCache": "rq", "FileSystemCache": "process"}.get(config.get("CACHE_TYPE"), "thread")
 
 
 def start(key: str, params: ReviewParams, job) -> None:
@@ -54,7 +64,11 @@ def start(key: str, params: ReviewParams, job) -> None:
             return
         except Exception:  # Redis went away between the cache and here: compute in this process
             log.warning("RQ unavailable, computing the review in a thread", exc_info=True)
-    _start_thread(current_app._get_current_object(), key, fields, job)
+    app = current_app._get_current_object()
+    if mode() == "process":
+        _start_process(app, key, fields, job)
+    else:
+        _start_thread(app, key, fields, job)
 
 
 def status(key: str) -> dict:
@@ -127,7 +141,7 @@ def _start_thread(app: Flask, key: str, fields: dict, job) -> None:
     jobs = _threads(app)
     with _threads_lock:
         jobs["running"] = {k: f for k, f in jobs["running"].items() if not f.done()}
-        if key in jobs["running"]:
+        if key in jobs["running"] or not _claim(key, os.getpid()):
             return
         SharedProgress(key)  # "queued": the page shows no stale failure from an earlier try
         jobs["running"][key] = jobs["pool"].submit(_in_app, app, job, key, fields)
@@ -139,9 +153,55 @@ def _in_app(app: Flask, job, key: str, fields: dict) -> None:
 
 
 def wait(app: Flask, timeout: float = 120) -> None:
-    """Wait for this process's review threads (tests, and a clean shutdown)."""
-    for future in list(_threads(app)["running"].values()):
+    """Wait for this process's review threads and child processes (tests, and a clean shutdown)."""
+    jobs = _threads(app)
+    for future in list(jobs["running"].values()):
         future.result(timeout=timeout)
+    for process in list(jobs.get("processes", {}).values()):
+        process.join(timeout)
+
+
+# ---------------------------------------------------------------- the embedded way: a child process
+
+
+def _start_process(app: Flask, key: str, fields: dict, job) -> None:
+    jobs = _threads(app)
+    with _threads_lock:
+        processes = jobs.setdefault("processes", {})
+        for done in [k for k, p in processes.items() if not p.is_alive()]:
+            processes.pop(done).join()  # reaped: no zombie stays behind
+        if key in processes or not _claim(key, os.getpid()):
+            return
+        SharedProgress(key)
+        child = multiprocessing.get_context("spawn").Process(
+            target=_child, args=(app.extensions["buurtkracht_factory"], _settings(app), job, key, fields),
+            name="review-job", daemon=True)
+        try:
+            child.start()
+        except Exception:
+            _release(key)
+            raise
+        shared.set("job:" + key, child.pid, timeout=LOCK_SECONDS)  # the claim names who computes
+        processes[key] = child
+
+
+def _settings(app: Flask) -> dict:
+    """The app's settings that a child process can be given (all but objects made in this one)."""
+    out = {}
+    for name, value in app.config.items():
+        try:
+            pickle.dumps(value)
+        except Exception:
+            continue
+        out[name] = value
+    out["INSTANCE_PATH"] = app.instance_path
+    return out
+
+
+def _child(factory, settings: dict, job, key: str, fields: dict) -> None:
+    app = factory(settings)
+    with app.app_context():
+        job(key, fields)
 
 
 # ---------------------------------------------------------------- the scale-out way: RQ
@@ -169,11 +229,39 @@ def _start_rq(key: str, fields: dict, job) -> None:
         raise
 
 
-def _release(key: str) -> None:
-    if mode() != "rq":
-        return
+def _claim(key: str, pid: int) -> bool:
+    """Take the job's key in the shared cache (add: only if nobody holds it; the value is the
+    process that computes, on this machine). A claim whose process is gone (a worker restarted
+    mid-job) is taken over; an unreachable cache lets this process compute."""
     try:
-        _redis().delete(_lock_key(key))
+        if shared.add("job:" + key, pid, timeout=LOCK_SECONDS):
+            return True
+        holder = shared.get("job:" + key)
+        if isinstance(holder, int) and holder != pid and not _alive(holder):
+            shared.set("job:" + key, pid, timeout=LOCK_SECONDS)
+            return True
+        return False
+    except Exception:
+        log.warning("shared cache unavailable, no claim for %s", key, exc_info=True)
+        return True
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _release(key: str) -> None:
+    try:
+        if mode() == "rq":
+            _redis().delete(_lock_key(key))
+        else:
+            shared.delete("job:" + key)
     except Exception:
         log.warning("could not free the review job key %s", key, exc_info=True)
 
