@@ -6,7 +6,7 @@
 
 Data (fixed seed): 300 municipalities of about 9 districts each (2,768 rectangles over Flanders),
 listings / 2.5 meeting places spread over them, one initiative per listing with one or two
-schedules (hardly any on a Sunday): 70 % weekly (10 % of those a summer activity that ended), 10 % every two weeks, 10 %
+schedules (hardly any on a Sunday): 70 % weekly (10 % of those a summer activity that ended, 2025), 10 % every two weeks, 10 %
 monthly (nth or last weekday), 10 % one date. About 2 % of the names hold "koffie"; 0.05 % of the
 initiatives have the working model "competence" and 0.03 % of the sessions are on a Sunday. Rows are bulk
 inserted (schedule_slot rows too where the checkout has that table), then ANALYZE.
@@ -132,6 +132,7 @@ def build(app, listings: int) -> dict:
             # "competence" is rare (0.05 %), so that a model filter is a selective one for the planner
             batch[InitiativeTerm].append({"initiative_id": init, "scheme": "working_model",
                                           "code": rng.choices(models, weights=(0.05, 20, 20, 20, 20, 10, 9.95))[0]})
+            slots = []
             for values in _schedules(rng):
                 sid = uuid.uuid4()
                 batch[Schedule].append({**values, "id": sid, "location_id": link, "note": ""})
@@ -140,7 +141,10 @@ def build(app, listings: int) -> dict:
                                       end_time=values["end_time"], nth=values["nth"], on_date=values["on_date"],
                                       weekdays=tuple(int(d) for d in values["weekdays"].split(",") if d),
                                       valid_from=values["valid_from"], valid_until=values["valid_until"])
-                    batch["slots"] += slot_rows(sid, link, rule)
+                    slots += slot_rows(sid, link, rule)
+            batch["slots"] += slots
+            if slots and hasattr(InitiativeAtPlace, "last_day"):  # as the writer keeps it, where the checkout has it
+                batch[InitiativeAtPlace][-1]["last_day"] = max(slot["until_day"] for slot in slots)
         for model in (Initiative, InitiativeAtPlace, Schedule, InitiativeTerm):
             for start in range(0, len(batch[model]), 5000):
                 db.session.execute(insert(model), batch[model][start:start + 5000])

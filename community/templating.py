@@ -34,6 +34,11 @@ def _by_weekday(listings):
     return by_weekday(listings)
 
 
+def schedule_period(target):
+    from .services.public import period_of
+    return period_of(target)
+
+
 def has_demo_data() -> bool:
     from sqlalchemy import select
     from .extensions import db
@@ -58,6 +63,7 @@ def register_template_helpers(app: Flask) -> None:
         label=label, taxonomy=taxonomy, current_locale=current_locale, url_with=url_with,
         format_date=format_date, format_datetime=format_datetime, describe_schedule=describe_schedule,
         filter_label=filter_label, now_local=now_local, by_weekday=_by_weekday,
+        schedule_period=schedule_period,
     )
 
     @app.context_processor

@@ -178,6 +178,10 @@ class InitiativeAtPlace(db.Model):
         ForeignKey("initiative.id", ondelete="CASCADE"), index=True)
     place_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("meeting_place.id"), index=True)
     note: Mapped[str] = mapped_column(Text, default="")
+    # The last day (a day number, scheduling/weekly.py) of its schedules, the latest until_day of
+    # its slots; None without schedules. Kept by the writer with the slots: the finder leaves out
+    # a link whose every schedule has ended by asking this column, not the slots.
+    last_day: Mapped[int | None] = mapped_column(Integer)
 
     initiative: Mapped[Initiative] = relationship(back_populates="locations")
     place: Mapped[MeetingPlace] = relationship(back_populates="initiatives", lazy="joined")

@@ -9,7 +9,8 @@
 Everything outside this package imports from here.
 """
 from .localtime import FIRST_DAY, LAST_DAY, TZ, in_calendar
-from .rules import FREQUENCIES, NTH_VALUES, InvalidRecurrence, Recurrence, has_ended, in_force
+from .rules import (FREQUENCIES, NTH_VALUES, InvalidRecurrence, Period, Recurrence, has_ended, in_force, period,
+                    starts_later)
 from .sessions import SEARCH_HORIZON, Session, is_in_week, is_on, next_session, occurrences, upcoming
 from .slots import PARTS_OF_DAY, matches_slot
 from .wording import describe
@@ -28,6 +29,9 @@ __all__ = [
     "InvalidRecurrence",
     "in_force",
     "has_ended",
+    "starts_later",
+    "Period",
+    "period",
     "occurrences",
     "next_session",
     "is_on",

@@ -137,6 +137,35 @@ def has_ended(rule: Recurrence, today: date) -> bool:
     return last is not None and last < today
 
 
+def starts_later(rule: Recurrence, today: date) -> bool:
+    """Does the rule's first day (valid_from, or a one-off's date) lie after local date `today`?"""
+    check(rule)
+    first = rule.on_date if rule.frequency == "once" else rule.valid_from
+    return first is not None and first > today
+
+
+@dataclass(frozen=True)
+class Period:
+    """Why a listing has no schedule in force today: all ended (`ended`, on its last day) or none
+    begun yet (`starts`, on the first day one begins)."""
+
+    ended: date | None = None
+    starts: date | None = None
+
+
+def period(rules, today: date) -> Period | None:
+    """For a listing's rules: None when one is in force today (or there are none); otherwise
+    when the last one ended, if every one has, or when the next one begins."""
+    rules = list(rules)
+    if not rules or any(in_force(rule, today) for rule in rules):
+        return None
+    later = [rule.on_date if rule.frequency == "once" else rule.valid_from
+             for rule in rules if starts_later(rule, today)]
+    if later:
+        return Period(starts=min(later))
+    return Period(ended=max(rule.on_date if rule.frequency == "once" else rule.valid_until for rule in rules))
+
+
 def in_force(rule: Recurrence, today: date) -> bool:
     """Does the rule count on local date `today` (not ended, not starting later)?
 

@@ -21,7 +21,7 @@ from ..extensions import db
 from ..models import Area, Initiative, InitiativeAtPlace, InitiativeTerm, MeetingPlace, Organisation, PlaceArea
 from ..scheduling import TZ
 from ..scheduling.weekly import Clock
-from .finder_times import filter_starts, next_starts, time_filters
+from .finder_times import filter_starts, next_starts, not_ended, time_filters
 from .areas import district_choices
 from .geocoding import Location, resolve_near
 from .public import VISIBLE_STATUSES, Listing
@@ -377,8 +377,10 @@ def _filtered(stmt, query: FinderQuery, box: tuple[float, float, float, float] |
         min_lon, min_lat, max_lon, max_lat = box
         stmt = stmt.where(MeetingPlace.latitude.between(min_lat, max_lat),
                           MeetingPlace.longitude.between(min_lon, max_lon))
+    clock = clock or Clock.at(datetime.now(TZ))
+    stmt = stmt.where(not_ended(clock))  # nothing that has ended
     if query.day is not None or query.part or query.when:
-        stmt = stmt.where(*time_filters(clock or Clock.at(datetime.now(TZ)), query.day, query.part, query.when))
+        stmt = stmt.where(*time_filters(clock, query.day, query.part, query.when))
     return stmt
 
 

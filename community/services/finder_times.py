@@ -45,6 +45,19 @@ def in_force(clock: Clock):
     return and_(Slot.until_day >= clock.today, or_(Slot.frequency == "once", Slot.from_day <= clock.today))
 
 
+def not_ended(clock: Clock):
+    """Links with a schedule that has not ended (scheduling.has_ended: the last day is before
+    today), or with none at all: what the finder, the map and area pages offer.
+
+    initiative_at_place.last_day holds the latest last day of the link's slots (the writer
+    keeps it): a condition on the row itself. Asking the slots (every link past its last day,
+    then whether another slot goes on) cost 15 ms per statement at 50,000 listings on SQLite,
+    and grows with every schedule that ends.
+    """
+    from ..models import InitiativeAtPlace
+    return or_(InitiativeAtPlace.last_day.is_(None), InitiativeAtPlace.last_day >= clock.today)
+
+
 def _utc(clock: Clock, wall):
     """Wall-clock seconds to instants: minus summer time inside the clock's summer spans."""
     spans = [and_(wall >= lo, wall < hi) for lo, hi in clock.summer]

@@ -5,15 +5,17 @@ import json
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import Area, Initiative, InitiativeAtPlace, MeetingPlace, Organisation, PlaceArea
-from ..scheduling import TZ, next_session
+from ..scheduling import TZ, in_force, next_session, period
+from ..scheduling.weekly import Clock
 from .areas import district_label
+from .finder_times import not_ended
 
 VISIBLE_STATUSES = ("active", "temporarily_closed")
 
@@ -41,6 +43,16 @@ def next_start_of(location: InitiativeAtPlace, now: datetime | None = None) -> d
     now = now or datetime.now(TZ)
     starts = [s.start for s in (next_session(sch.recurrence(), now) for sch in location.schedules) if s]
     return min(starts, default=None)
+
+
+def period_of(target, today: date | None = None):
+    """scheduling.period of a Listing's, a link's or an initiative's (every place's) schedules:
+    None while one is in force, else when the last ended or the next begins."""
+    if isinstance(target, Listing):
+        target = target.location
+    links = target.locations if isinstance(target, Initiative) else [target]
+    rules = [schedule.recurrence() for link in links for schedule in link.schedules]
+    return period(rules, today or datetime.now(TZ).date())
 
 
 def _marker_values(item) -> tuple:
@@ -117,7 +129,8 @@ def listings_in_area(area: Area, now: datetime | None = None) -> list[Listing]:
         .join(MeetingPlace, MeetingPlace.id == InitiativeAtPlace.place_id)
         .join(PlaceArea, PlaceArea.place_id == MeetingPlace.id)
         .where(PlaceArea.area_id == area.id, Initiative.archived_at.is_(None),
-               MeetingPlace.archived_at.is_(None), Initiative.status.in_(VISIBLE_STATUSES))
+               MeetingPlace.archived_at.is_(None), Initiative.status.in_(VISIBLE_STATUSES),
+               not_ended(Clock.at(now)))
         .order_by(Initiative.name)).all()
     listings = [Listing(i, p, link, next_start_of(link, now)) for i, link, p in rows]
     far = datetime.max.replace(tzinfo=TZ)
@@ -143,12 +156,16 @@ def area_context(area: Area) -> dict:
     return context
 
 
-def by_weekday(listings: list[Listing]) -> dict[int, list[tuple]]:
-    """For a printed guide: weekday -> [(start time, listing, schedule)], by start time."""
+def by_weekday(listings: list[Listing], today: date | None = None) -> dict[int, list[tuple]]:
+    """For a printed guide: weekday -> [(start time, listing, schedule)], by start time; only the
+    schedules in force `today` (local date, today if not given): nothing ended or not begun."""
+    today = today or datetime.now(TZ).date()
     days: dict[int, list[tuple]] = defaultdict(list)
     for item in listings:
         for schedule in item.location.schedules:
             rule = schedule.recurrence()
+            if not in_force(rule, today):
+                continue
             weekdays = (rule.on_date.weekday(),) if rule.frequency == "once" and rule.on_date else rule.weekdays
             for day in weekdays:
                 days[day].append((rule.start_time, item, schedule))

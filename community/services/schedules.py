@@ -78,3 +78,8 @@ def schedule_row(rule: Recurrence, note: str = "") -> Schedule:
 def slot_rows(schedule_id, location_id, rule: Recurrence) -> list[dict]:
     """The schedule_slot rows of a schedule (see scheduling/weekly.py)."""
     return [{**values, "schedule_id": schedule_id, "location_id": location_id} for values in slot_values(rule)]
+
+
+def last_day(slots: list[dict]) -> int | None:
+    """A link's last day (initiative_at_place.last_day) from the slot rows of all its schedules."""
+    return max((slot["until_day"] for slot in slots), default=None)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, event, insert, select
+from sqlalchemy import delete, event, func, insert, select, update
 from sqlalchemy.orm import lazyload, selectinload
 
 from ..extensions import db
@@ -24,7 +24,7 @@ from ..models.types import new_id, utcnow
 from ..scheduling import TZ, Recurrence
 from . import content_hashes  # noqa: F401  (other writes forget an import's content hashes)
 from .areas import LEVELS, areas_frame, assign_places
-from .schedules import schedule_row, schedule_values, slot_rows
+from .schedules import last_day, schedule_row, schedule_values, slot_rows
 from ..errors import Invalid
 
 
@@ -318,13 +318,15 @@ class ListingWriter:
                 rows[InitiativeTerm] += [{"initiative_id": init.id, "scheme": scheme, "code": code}
                                          for scheme in init._codes for code in init.codes(scheme)]
                 for link in init.locations:
-                    rows[InitiativeAtPlace].append({"id": link.id, "initiative_id": init.id,
-                                                    "place_id": link.place.id, "note": ""})
+                    slots = []
                     for rule, note in link.schedules:
                         schedule_id = new_id()
                         rows[Schedule].append({**schedule_values(rule, note), "id": schedule_id,
                                                "location_id": link.id})
-                        rows[ScheduleSlot] += slot_rows(schedule_id, link.id, rule)
+                        slots += slot_rows(schedule_id, link.id, rule)
+                    rows[InitiativeAtPlace].append({"id": link.id, "initiative_id": init.id, "place_id": link.place.id,
+                                                    "note": "", "last_day": last_day(slots)})
+                    rows[ScheduleSlot] += slots
             for model, model_rows in rows.items():  # parents before children
                 if model_rows:
                     db.session.execute(insert(model.__table__), model_rows)
@@ -340,6 +342,21 @@ def _write_slots(_mapper, connection, schedule: Schedule) -> None:
     connection.execute(delete(ScheduleSlot.__table__).where(ScheduleSlot.schedule_id == schedule.id))
     connection.execute(insert(ScheduleSlot.__table__),
                        slot_rows(schedule.id, schedule.location_id, schedule.recurrence()))
+    _write_last_day(connection, schedule.location_id)
+
+
+@event.listens_for(Schedule, "after_delete")
+def _schedule_removed(_mapper, connection, schedule: Schedule) -> None:
+    _write_last_day(connection, schedule.location_id)
+
+
+def _write_last_day(connection, location_id) -> None:
+    """The link's last day from its slots as they are now. A flush writes a link's new schedules
+    and removes its old ones in some order: the last of these events sees the final slots."""
+    link = InitiativeAtPlace.__table__
+    latest = (select(func.max(ScheduleSlot.until_day)).where(ScheduleSlot.location_id == location_id)
+              .scalar_subquery())
+    connection.execute(update(link).where(link.c.id == location_id).values(last_day=latest))
 
 
 def _room_lines(rooms) -> list[str]:

@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 
-from community.scheduling import TZ, Recurrence, is_in_week, is_on, matches_slot, next_session
+from community.scheduling import TZ, Recurrence, has_ended, is_in_week, is_on, matches_slot, next_session
 from tests import factories
 
 NOWS = [
@@ -94,6 +94,8 @@ def _oracle(query, now: datetime) -> list[tuple]:
     found = []
     for link, name, place_name in rows:
         rules: list[Recurrence] = [s.recurrence() for s in link.schedules]
+        if rules and all(has_ended(r, now.astimezone(TZ).date()) for r in rules):
+            continue  # every schedule has ended: not offered at all
         if query.day is not None or query.part:
             if not any(matches_slot(r, query.day, query.part or None, today=now.astimezone(TZ).date())
                        for r in rules):
