@@ -46,6 +46,10 @@ class Activity(db.Model):
     terms: Mapped[list["ActivityTerm"]] = relationship(cascade="all, delete-orphan", lazy="selectin")
     partners: Mapped[list["ActivityPartner"]] = relationship(cascade="all, delete-orphan", lazy="selectin")
 
+    def has_begun(self, now: datetime | None = None) -> bool:
+        """Whether it may be logged as held: its start has come (the one rule, for the service and the pages)."""
+        return self.starts_at <= (now or utcnow())
+
     def codes(self, scheme: str) -> list[str]:
         return sorted(t.code for t in self.terms if t.scheme == scheme)
 

@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
-from flask_babel import gettext as _
+from flask_babel import format_datetime, gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import lazyload, selectinload
 
@@ -248,6 +248,10 @@ def mark_done(user, activity: Activity, counts: ActivityCounts, *, confirmed_no_
         errors["new_participants"] = _("The number of new participants cannot be more than the number of participants.")
     if activity.status == "cancelled":
         errors["participants"] = _("This activity was cancelled; plan it again to log it.")
+    elif not activity.has_begun():
+        # Counts of an activity that has not begun would enter the municipality's figures as held.
+        errors["participants"] = _("This activity starts on %(when)s: it can be logged as held once it has begun.",
+                                   when=format_datetime(activity.starts_at.astimezone(TZ), "EEEE d MMMM HH:mm"))
     if errors:
         raise Invalid(errors)
     kinds = personal_details_in(counts.reflection)

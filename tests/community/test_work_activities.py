@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests import factories
-from tests.community.workspace import as_user, local, post, text_of, wclient, world  # noqa: F401
+from tests.community.workspace import as_user, begun, local, post, text_of, wclient, world  # noqa: F401
 
 
 def _plan(world, **changes):
@@ -159,7 +159,25 @@ def test_mark_done_form_is_prefilled_from_the_plan(app, db, world, wclient):
     assert not re.search(r'name="[^"]*name[^"]*"', html)
 
 
+def test_a_planned_activity_cannot_be_logged_as_held_before_it_begins(app, db, world, wclient):
+    """Counts of an activity planned for tomorrow would enter the municipality's figures as held."""
+    as_user(wclient, world.users["worker_in"])
+    counts = {"participants": "14", "new_participants": "3", "volunteers": "2"}
+    response = post(wclient, f"/work/activities/{world.a1.id}/done", counts)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "it can be logged as held once it has begun" in html
+    db.session.expire_all()
+    assert (world.a1.status, world.a1.participants) == ("planned", None)
+    page = wclient.get(f"/work/activities/{world.a1.id}").get_data(as_text=True)
+    assert "once it has begun" in page and f"/work/activities/{world.a1.id}/done" not in page
+    begun(db, world.a1, hours_ago=0)  # it begins now: it may be logged
+    assert post(wclient, f"/work/activities/{world.a1.id}/done", counts).status_code == 302
+    db.session.expire_all()
+    assert (world.a1.status, world.a1.participants) == ("done", 14)
+
+
 def test_mark_done_with_counts(app, db, world, wclient):
+    begun(db, world.a1)
     as_user(wclient, world.users["worker_in"])
     response = post(wclient, f"/work/activities/{world.a1.id}/done",
                     {"participants": "14", "new_participants": "3", "volunteers": "2",
@@ -183,6 +201,7 @@ def test_more_new_participants_than_participants_is_refused(app, db, world, wcli
 @pytest.mark.parametrize("reflection", ["Mail jan.peeters@example.org voor de foto's", "Bel haar op 0470 12 34 56",
                                         "+32 9 123 45 67 belde terug"])
 def test_reflection_with_contact_details_is_held_back_until_confirmed(app, db, world, wclient, reflection):
+    begun(db, world.a1)
     as_user(wclient, world.users["worker_in"])
     counts = {"participants": "10", "new_participants": "1", "volunteers": "1", "reflection": reflection}
     response = post(wclient, f"/work/activities/{world.a1.id}/done", counts)

@@ -120,3 +120,13 @@ def fresh_request_client(app):
 @pytest.fixture
 def wclient(app):
     return fresh_request_client(app)
+
+
+def begun(db, activity, hours_ago: int = 3):
+    """Move a planned activity (the factories plan for tomorrow) to earlier today: held, so it may be logged."""
+    from datetime import datetime, timedelta, timezone
+    length = activity.ends_at - activity.starts_at
+    activity.starts_at = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(hours=hours_ago)
+    activity.ends_at = activity.starts_at + length
+    db.session.commit()
+    return {}
