@@ -232,3 +232,12 @@ CIRCLE_CHANNELS = Vocabulary("circle_channel", (
     Term("phone", "Telefoon", "Téléphone", "Phone"),
     Term("online", "Online", "En ligne", "Online"),
 ))
+
+# Postcodes and the deelgemeenten (former municipalities) they stand for, as bpost names them: the
+# address register gives only the municipality, residents also type "Drongen" or "9031". Ghent's ten
+# postcodes (shared/data/README.md, ghent/addresses.csv); add a municipality's when its addresses come.
+POSTCODE_PLACES = {
+    "9000": ("Gent",), "9030": ("Mariakerke",), "9031": ("Drongen", "Baarle"), "9032": ("Wondelgem",),
+    "9040": ("Sint-Amandsberg",), "9041": ("Oostakker",), "9042": ("Desteldonk", "Mendonk", "Sint-Kruis-Winkel"),
+    "9050": ("Gentbrugge", "Ledeberg"), "9051": ("Afsnee", "Sint-Denijs-Westrem"), "9052": ("Zwijnaarde",),
+}

@@ -5,7 +5,7 @@ The template layer: nothing in services/ imports it.
 from __future__ import annotations
 
 from flask import Flask, request
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_datetime, format_decimal
 
 from . import taxonomy
 from .i18n import current_locale, filter_label, label
@@ -22,6 +22,13 @@ def url_with(**changes) -> str:
     from urllib.parse import urlencode
     query = urlencode([(k, v) for k, vs in args.items() for v in vs])
     return request.path + ("?" + query if query else "")
+
+
+def radius_text(metres: int) -> str:
+    """A search radius as people say it: "500 m", "1 km", "2,5 km" (in the reader's language)."""
+    if metres < 1000:
+        return f"{metres}\u00a0m"
+    return f"{format_decimal(round(metres / 1000, 1))}\u00a0km"
 
 
 def describe_schedule(schedule) -> str:
@@ -62,7 +69,7 @@ def register_template_helpers(app: Flask) -> None:
         base_map=base_map,
         label=label, taxonomy=taxonomy, current_locale=current_locale, url_with=url_with,
         format_date=format_date, format_datetime=format_datetime, describe_schedule=describe_schedule,
-        filter_label=filter_label, now_local=now_local, by_weekday=_by_weekday,
+        filter_label=filter_label, now_local=now_local, by_weekday=_by_weekday, radius_text=radius_text,
         schedule_period=schedule_period,
     )
 

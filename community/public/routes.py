@@ -31,6 +31,11 @@ def _search(template: str, with_map: bool = True, **extra):
         extra["problems"] = exc.problems
         extra["district_choices"] = [(choice.label, _with_district(choice.code))
                                      for choice in exc.choices.get("district", [])]
+        extra["near_choices"] = [(choice.label, _with_param("near", choice.text))
+                                 for choice in exc.choices.get("near", [])]
+    if result is not None and result.location is not None:
+        extra["near_alternatives"] = [(choice.label, _with_param("near", choice.text))
+                                      for choice in result.location.alternatives]
     context = public_service.finder_context(query, result)
     if with_map and query is not None:
         # The first view only: the map asks for its markers and boundaries by viewport.
@@ -40,8 +45,13 @@ def _search(template: str, with_map: bool = True, **extra):
 
 def _with_district(code: str) -> str:
     """This page's URL with the other filters as they were and `district` set to `code`."""
-    args = [(name, value) for name, value in request.args.items(multi=True) if name not in ("district", "page")]
-    return f"{request.path}?{urlencode(args + [('district', code)])}"
+    return _with_param("district", code)
+
+
+def _with_param(param: str, value: str) -> str:
+    """This page's URL with the other filters as they were and `param` set to `value`."""
+    args = [(name, v) for name, v in request.args.items(multi=True) if name not in (param, "page")]
+    return f"{request.path}?{urlencode(args + [(param, value)])}"
 
 
 def _whats_on(days: int = 7):

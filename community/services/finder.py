@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, or_, select
 
 from geo.crs import METRIC, to_wgs84
-from geo.distance import distances_m, project_metric, walking_minutes
+from geo.distance import walking_minutes
 from .. import taxonomy
 from ..errors import BadRequest
 from ..fields import INITIATIVE
@@ -205,6 +205,7 @@ class Match:
     distance_m: float | None = None
     walk_min: int | None = None
     working_model: str | None = None  # the first working model (by code), for the map's colour
+    inside: str = ""  # the name of the area (the `near` place) the listing lies in
 
 
 class Listings(Sequence):
@@ -282,6 +283,8 @@ class Listings(Sequence):
                 item = Listing(initiative, place, link, match.next_start, match.distance_m)
                 if match.walk_min is not None:
                     item.extra["walk_min"] = match.walk_min
+                if match.inside:
+                    item.extra["inside"] = match.inside
                 self._loaded[i] = item
 
 
@@ -311,18 +314,18 @@ class FinderResult:
 
 
 def _near_box(location: Location, radius: float) -> tuple[float, float, float, float]:
-    """(min lon, min lat, max lon, max lat) around every point within `radius` metres (EPSG:31370).
+    """(min lon, min lat, max lon, max lat) around every point within `radius` metres (EPSG:31370)
+    of the place: its point, or for a neighbourhood, municipality or postcode its whole area.
 
-    The square of side 2 x radius around the origin in Lambert 72 holds the circle; its outline,
-    taken back to WGS 84 at 64 points a side plus a margin of 0.001 degree (70 to 110 m), holds
-    the square. So the box only narrows the rows read; distances_m still decides, as before.
+    The rectangle `radius` beyond the place's box in Lambert 72 holds every such point; its
+    outline, taken back to WGS 84 at 64 points a side plus a margin of 0.001 degree (70 to 110 m),
+    holds the rectangle. So the box only narrows the rows read; the distance still decides.
     """
-    ox, oy = project_metric(location.longitude, location.latitude)
-    ox, oy = float(ox), float(oy)
-    steps = np.linspace(-radius, radius, 65)
-    edge = np.full_like(steps, radius)
-    xs = ox + np.concatenate([steps, steps, -edge, edge])
-    ys = oy + np.concatenate([-edge, edge, steps, steps])
+    min_x, min_y, max_x, max_y = location.metric_bounds()
+    across = np.linspace(min_x - radius, max_x + radius, 65)
+    up = np.linspace(min_y - radius, max_y + radius, 65)
+    xs = np.concatenate([across, across, np.full_like(up, min_x - radius), np.full_like(up, max_x + radius)])
+    ys = np.concatenate([np.full_like(across, min_y - radius), np.full_like(across, max_y + radius), up, up])
     lons, lats = to_wgs84(xs, ys, METRIC)
     margin = 0.001
     return (float(lons.min()) - margin, float(lats.min()) - margin,
@@ -442,19 +445,22 @@ def _count(query: FinderQuery, clock: Clock) -> int:
 
 
 def _near(query: FinderQuery, location: Location, clock: Clock) -> list[Match]:
-    """Listings within the radius, nearest first: the box in SQL, the distance in numpy."""
+    """Listings within the radius, nearest first: the box in SQL, the distance in numpy. From an
+    area the distance counts from its edge, so what lies inside it (0 m) comes first."""
     rows = db.session.execute(_match_rows(query, _near_box(location, query.radius), clock, True)).all()
     matches = [_match(row, clock) for row in rows]
     if not matches:
         return []
     lons = np.array([match.longitude for match in matches])
     lats = np.array([match.latitude for match in matches])
-    distances = distances_m(location.longitude, location.latitude, lons, lats)
+    distances = location.distances_m(lons, lats)
     kept = []
     for match, distance in zip(matches, distances):
         if distance <= query.radius:
             match.distance_m = float(distance)
             match.walk_min = walking_minutes(float(distance))
+            if location.area is not None and distance == 0:
+                match.inside = location.name
             kept.append(match)
     kept.sort(key=lambda match: match.distance_m)  # stable: same distance, by next session and name
     return kept
@@ -475,7 +481,7 @@ def find(query: FinderQuery, now: datetime | None = None) -> FinderResult:
         try:
             location = resolve_near(query.near)
         except BadRequest as exc:  # geocoding names the parameter; the finder's callers catch BadQuery
-            raise BadQuery(exc.errors) from None
+            raise BadQuery(exc.errors, {"near": list(getattr(exc, "choices", []))}) from None
     listings = _listings(query, location, clock)
     result = FinderResult(query=query, listings=listings, location=location)
     if not len(listings) and query.active_filters():

@@ -1,31 +1,48 @@
-"""'Near' without an outside geocoder: coordinates, our address points, meeting places, districts."""
+"""'Near' without an outside geocoder: coordinates, or a place in our own data (services/gazetteer.py)."""
 from __future__ import annotations
 
-import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import numpy as np
+import shapely
 from flask_babel import gettext as _
-from shapely.geometry import shape
-from sqlalchemy import func, select
 
 from geo.crs import in_belgium
+from geo.distance import distances_m, project_metric
 from ..errors import BadRequest
-from ..extensions import db
-from ..importers.common import key
-from ..models import AddressPoint, Area, MeetingPlace
+from . import gazetteer
+from .gazetteer import NearChoice, NearChoices  # noqa: F401  (the finder's callers catch these)
 
 COORDINATES = re.compile(r"^\s*(-?\d{1,3}(?:\.\d+)?)\s*[,; ]\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
-STREET_NUMBER = re.compile(r"^(?P<street>.*?\D)[\s,]+(?P<number>\d+[a-zA-Z]?)(?:\s*(?:bus|b)\s*\w+)?"
-                           r"(?:[\s,]+(?P<postcode>\d{4}))?(?:\s+\D.*)?$")
 
 
 @dataclass(frozen=True)
 class Location:
+    """Where distances count from, and what the page says it understood (`label`)."""
+
     latitude: float
     longitude: float
     label: str
-    kind: str  # coordinates | address | street | place | area
+    kind: str  # coordinates | address | street | place | area (a neighbourhood, municipality or postcode)
+    name: str = ""  # the place's own name ("Dampoort"), for "inside Dampoort"
+    # An area's outline in metres (EPSG:31370): distances count from it, 0 inside.
+    area: object = field(default=None, compare=False, repr=False)
+    alternatives: tuple[NearChoice, ...] = ()  # "not what you meant?"
+
+    def metric_bounds(self) -> tuple[float, float, float, float]:
+        """(min x, min y, max x, max y) in metres of the place: the area's box, or the point."""
+        if self.area is not None:
+            return tuple(float(v) for v in self.area.bounds)
+        x, y = project_metric(self.longitude, self.latitude)
+        return float(x), float(y), float(x), float(y)
+
+    def distances_m(self, lons, lats) -> np.ndarray:
+        """Metres from this place to each point: from the area's edge (0 inside), else from the point."""
+        if self.area is None:
+            return distances_m(self.longitude, self.latitude, lons, lats)
+        xs, ys = project_metric(np.asarray(lons, dtype=float), np.asarray(lats, dtype=float))
+        return shapely.distance(self.area, shapely.points(xs, ys))
 
 
 def _bad(message: str) -> BadRequest:
@@ -46,62 +63,39 @@ def _coordinates(text: str) -> Location | None:
     return Location(round(lat, 5), round(lon, 5), _("the point you chose"), "coordinates")
 
 
-def _address(text: str) -> Location | None:
-    match = STREET_NUMBER.match(text.strip())
-    street_text, number, postcode = (match.group("street"), match.group("number"), match.group("postcode")) if match \
-        else (text, None, None)
-    street_key = key(street_text.strip(" ,"))
-    if len(street_key) < 3:
-        return None
-    stmt = select(AddressPoint).where(AddressPoint.street_key == street_key)
-    if postcode:
-        stmt = stmt.where(AddressPoint.postcode == postcode)
-    points = db.session.scalars(stmt).all()
-    if not points:
-        # A beginning of a street name ("sint-baafs") still finds a single street.
-        candidates = db.session.execute(
-            select(AddressPoint.street_key).where(AddressPoint.street_key.like(street_key + "%"))
-            .distinct().limit(2)).scalars().all()
-        if len(candidates) != 1:
-            return None
-        points = db.session.scalars(select(AddressPoint).where(AddressPoint.street_key == candidates[0])).all()
-    if number:
-        exact = [p for p in points if p.number.lower() == number.lower()]
-        if exact:
-            p = exact[0]
-            return Location(p.latitude, p.longitude, f"{p.street} {p.number}, {p.postcode} {p.municipality}".strip(", "), "address")
-    # The street without (a known) number: its middle address point.
-    points = sorted(points, key=lambda p: (p.latitude, p.longitude))
-    middle = points[len(points) // 2]
-    return Location(middle.latitude, middle.longitude, f"{middle.street}, {middle.postcode} {middle.municipality}".strip(", "), "street")
-
-
-def _place(text: str) -> Location | None:
-    wanted = key(text)
-    places = db.session.scalars(select(MeetingPlace).where(MeetingPlace.archived_at.is_(None),
-                                                           func.lower(MeetingPlace.name).like(f"%{text.lower()}%"))
-                                .limit(5)).all()
-    exact = [p for p in places if key(p.name) == wanted]
-    chosen = (exact or places or [None])[0]
-    return Location(chosen.latitude, chosen.longitude, chosen.name, "place") if chosen else None
-
-
-def _area(text: str) -> Location | None:
-    wanted = key(text)
-    for area in db.session.scalars(select(Area).where(Area.level.in_(("district", "municipality")))):
-        if key(area.name) == wanted or wanted in key(area.name).split(" - ") or area.code.lower() == text.lower():
-            point = shape(json.loads(area.geometry)).representative_point()
-            return Location(point.y, point.x, area.name, "area")
-    return None
-
-
 def resolve_near(text: str) -> Location:
     text = text.strip()
     if not text:
         raise _bad(_("Type a street, a place or a neighbourhood."))
-    for finder in (_coordinates, _address, _place, _area):
-        found = finder(text)
-        if found is not None:
-            return found
+    found = _coordinates(text)
+    if found is not None:
+        return found
+    found = gazetteer.lookup(text)
+    if found is not None:
+        return _location(found)
     raise _bad(_("We could not find '%(text)s'. Try a street name (for example Sint-Baafsplein 1), "
                  "a meeting place or a neighbourhood.", text=text))
+
+
+def _location(found: gazetteer.Found) -> Location:
+    candidate = found.candidate
+    if found.street is not None:
+        street, i = found.street, found.point
+        if not candidate.number:
+            label, kind = street.address(), "street"
+        elif found.exact_number:
+            label, kind = street.address(street.numbers[i]), "address"
+        else:
+            label = _("%(address)s (the nearest number we know)", address=street.address(street.numbers[i]))
+            kind = "address"
+        return Location(round(street.lats[i], 6), round(street.lons[i], 6), label, kind, street.name,
+                        alternatives=found.alternatives)
+    named = candidate.named
+    if named.kind == "place":
+        return Location(named.latitude, named.longitude, named.name, "place", named.name,
+                        alternatives=found.alternatives)
+    index = gazetteer.index()
+    area = index.area_geometry(named)
+    lat, lon = index.centre(named, area)
+    return Location(lat, lon, gazetteer.describe(named), "area", named.name, area=area,
+                    alternatives=found.alternatives)

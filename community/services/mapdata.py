@@ -25,7 +25,6 @@ from sqlalchemy import String, func, select, type_coerce
 
 from geo.clustering import grid_clusters
 from geo.webmap import tile_bounds, tiles_covering
-from geo.distance import distances_m
 from ..errors import BadRequest
 from ..extensions import db
 from ..i18n import current_locale
@@ -135,7 +134,7 @@ def matching(query: finder.FinderQuery, box, location: Location | None, now: dat
     lats = np.fromiter((row[1] for row in rows), float, len(rows))
     lons = np.fromiter((row[2] for row in rows), float, len(rows))
     if location is not None and ids:
-        within = distances_m(location.longitude, location.latitude, lons, lats) <= query.radius
+        within = location.distances_m(lons, lats) <= query.radius
         ids = [i for i, keep in zip(ids, within) if keep]
         lats, lons = lats[within], lons[within]
     return ids, lats, lons

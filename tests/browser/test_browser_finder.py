@@ -54,7 +54,8 @@ def test_resident_finds_free_wednesday_afternoon_with_childcare_near_a_street(pa
     page.select_option("#part", "afternoon")
     page.locator("#finder-form button[type=submit]").click()
     page.wait_for_selector("#results-heading")
-    assert "1000 m" in page.locator("#results-heading").inner_text()
+    assert re.search(r"binnen 1\s+km van Sint-Baafsplein 5, 9000 Gent \(het dichtstbijzijnde nummer dat we kennen\)",
+                     page.locator("#results-heading").inner_text())
     cards = page.locator(".card")
     assert cards.count() >= 1
     assert "min" in cards.first.inner_text()
@@ -63,6 +64,29 @@ def test_resident_finds_free_wednesday_afternoon_with_childcare_near_a_street(pa
     page.click("a[href^=\"/print?\"]")
     page.wait_for_selector(".guide-table")
     assert page.locator(".guide-table tbody tr").count() >= 1
+
+
+def test_resident_types_a_neighbourhood_or_a_street_in_several_postcodes(page, live_server):
+    # In Dutch, the site's default language.
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto(live_server.url + "/")
+    page.fill("#near", "dampoort")
+    page.locator("#finder-form button[type=submit]").click()
+    page.wait_for_selector("#results-heading")
+    assert re.search(r"binnen 1\s+km van de wijk Dampoort", page.locator("#results-heading").inner_text())
+    assert "in Dampoort" in page.locator(".card").first.inner_text()  # what lies inside comes first
+    page.get_by_role("link", name="Dampoortstraat, 9000 Gent").click()  # "not what you meant?"
+    page.wait_for_selector("#results-heading")
+    assert "van Dampoortstraat, 9000 Gent" in page.locator("#results-heading").inner_text()
+    page.fill("#near", "kortrijkse steenweg 12")
+    page.locator("#finder-form button[type=submit]").click()
+    choices = page.locator(".near-choices a")
+    assert choices.count() == 3
+    page.get_by_role("link", name="Kortrijksesteenweg 12, 9000 Gent").click()
+    page.wait_for_selector("#results-heading")
+    assert "van Kortrijksesteenweg 12, 9000 Gent" in page.locator("#results-heading").inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 362
+    assert page.external_requests == []
 
 
 def test_print_view_renders_to_pdf_without_map_tiles(page, live_server, tmp_path):
@@ -99,7 +123,7 @@ def test_map_is_keyboard_usable_and_no_trap(page, live_server):
 
 
 PAGES = ["/", "/initiatives", "/initiatives?cost=free&near=Sint-Baafsplein%201", "/areas/44021W04",
-         "/areas/44021W04/guide"]
+         "/areas/44021W04/guide", "/?near=dampoort", "/initiatives?near=kortrijksesteenweg"]
 
 
 @pytest.mark.parametrize("lang", ["nl", "fr"])
