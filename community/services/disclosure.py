@@ -24,3 +24,11 @@ def protected_value(count: int | None) -> int | str | None:
     if count is None:
         return None
     return f"<{THRESHOLD}" if is_small(count) else count
+
+
+def split_small(count: int | None) -> tuple[int | None, str | None]:
+    """For spreadsheet exports, a count as a number column and a flag column: (the count, None),
+    or (None, '<5') for a small count, so no text ever stands in a column of numbers."""
+    if is_small(count):
+        return None, f"<{THRESHOLD}"
+    return count, None

@@ -13,6 +13,11 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+
+from geo.text import UTF8_BOM
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 LINE_END = "\r\n"
@@ -69,3 +74,86 @@ def records_csv(records: list[dict], delimiter: str = ",") -> str:
         return ""
     names = list(records[0])
     return csv_text(names, ([record.get(name) for name in names] for record in records), delimiter)
+
+
+# ---------------------------------------------------------------- files people open in a spreadsheet
+#
+# Three formats of one table (columns with a machine code and a label in the reader's language):
+# - "xlsx": a workbook (openpyxl); numbers are numbers, the header holds the labels, a second sheet
+#   ("columns") the machine code of every column;
+# - "csv": for a spreadsheet in the reader's language: UTF-8 with a byte-order mark (Excel reads
+#   the accents and dashes right), the locale's decimal sign, and ";" between fields where the
+#   decimal sign is a comma (Belgian Excel: nl and fr), "," elsewhere; the labels, then the codes;
+# - "csv-plain": for programs: ",", decimal point, no byte-order mark, the codes as the only header.
+# A count too small to publish is never text in a number column: the exporter leaves the number
+# empty and says why in a flag column of its own (see disclosure.split_small).
+
+SPREADSHEET_FORMATS = ("xlsx", "csv", "csv-plain")
+FORMAT_LABELS = {"xlsx": _l("Excel workbook (.xlsx)"),
+                 "csv": _l("CSV for a spreadsheet in your language (Excel, LibreOffice)"),
+                 "csv-plain": _l("CSV for programs (comma between fields, decimal point)")}
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclass(frozen=True)
+class Column:
+    code: str
+    label: str
+
+
+def _decimal_sign() -> str:
+    from babel.numbers import get_decimal_symbol
+    from flask_babel import get_locale
+    return get_decimal_symbol(get_locale() or "en")
+
+
+def _localised(value, sign: str):
+    if isinstance(value, bool) or not isinstance(value, float):
+        return value
+    return repr(value).replace(".", sign) if sign != "." else value
+
+
+def table_file(fmt: str, columns: list[Column], rows: Iterable[Iterable], title: str) -> tuple[bytes, str, str]:
+    """(the file's bytes, its Content-Type, its file name extension) for one of SPREADSHEET_FORMATS."""
+    if fmt == "xlsx":
+        return _xlsx(columns, rows, title), XLSX_TYPE, "xlsx"
+    if fmt == "csv-plain":
+        return csv_text([c.code for c in columns], rows).encode("utf-8"), "text/csv; charset=utf-8", "csv"
+    if fmt != "csv":
+        raise ValueError(f"{fmt!r} is not one of {SPREADSHEET_FORMATS!r}")
+    sign = _decimal_sign()
+    out = io.StringIO(newline="")
+    writer = CsvWriter(out, ";" if sign == "," else ",")
+    writer.header([str(c.label) for c in columns])
+    writer.row([c.code for c in columns])
+    for cells in rows:
+        writer.row([_localised(value, sign) for value in cells])
+    return UTF8_BOM + out.getvalue().encode("utf-8"), "text/csv; charset=utf-8", "csv"
+
+
+def _xlsx(columns: list[Column], rows: Iterable[Iterable], title: str) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title[:31] or "data")
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+
+    def text_cell(value, font=None):
+        cell = WriteOnlyCell(sheet, value=value)
+        if isinstance(value, str) and value.startswith("="):
+            cell.data_type = "s"  # text, never a formula
+        if font is not None:
+            cell.font = font
+        return cell
+    sheet.append([text_cell(str(c.label), bold) for c in columns])
+    for cells in rows:
+        sheet.append([text_cell(value) if isinstance(value, str) else value for value in cells])
+    legend = book.create_sheet("columns")
+    legend.append([text_cell("code", bold), text_cell("label", bold)])
+    for c in columns:
+        legend.append([text_cell(c.code), text_cell(str(c.label))])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

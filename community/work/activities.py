@@ -182,12 +182,13 @@ def export():
     if request.args and form.validate():
         area = next((a for a in districts if a.code == form.district.data), None)
         try:
-            text = activities.export_csv(user, form.first_day.data, form.last_day.data, area.id if area else None)
+            body, content_type, extension = activities.export_file(
+                user, form.first_day.data, form.last_day.data, area.id if area else None, form.format.data)
         except Invalid as problem:
             show_problems(form, problem)
         else:
-            name = f"activities_{form.first_day.data}_{form.last_day.data}_{area.code if area else 'all'}.csv"
-            return Response(text, mimetype="text/csv",
+            name = f"activities_{form.first_day.data}_{form.last_day.data}_{area.code if area else 'all'}.{extension}"
+            return Response(body, content_type=content_type,
                             headers={"Content-Disposition": f'attachment; filename="{name}"'})
     if not request.args:
         today = datetime.now(TZ).date()

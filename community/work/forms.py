@@ -12,6 +12,7 @@ from .. import fields, taxonomy
 from ..formbase import Form, IdField
 from ..models.user import ROLES
 from ..i18n import current_locale
+from ..services.spreadsheet import FORMAT_LABELS
 
 NUMBER = {"inputmode": "numeric", "pattern": "[0-9]*"}
 _A = fields.ACTIVITY
@@ -124,6 +125,7 @@ class ExportForm(Form):
     first_day = DateField(_l("From"), validators=[InputRequired(_l("Enter the first day of the period."))])
     last_day = DateField(_l("Until"), validators=[InputRequired(_l("Enter the last day of the period."))])
     district = SelectField(_l("District"), choices=[], validate_choice=True)
+    format = SelectField(_l("File"), choices=list(FORMAT_LABELS.items()), default="xlsx", validate_choice=True)
 
 
 # ------------------------------------------------------------------ listings

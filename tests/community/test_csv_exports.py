@@ -71,7 +71,7 @@ def test_activity_export_quotes_a_tricky_title(app, db, world, wclient):
                        status="done", participants=12, new_participants=6, volunteers=5)
     db.session.commit()
     as_user(wclient, world.users["worker_in"])
-    response = wclient.get("/work/export?first_day=2025-03-01&last_day=2025-03-31&district=D1")
+    response = wclient.get("/work/export?first_day=2025-03-01&last_day=2025-03-31&district=D1&format=csv-plain")
     text = response.get_data(as_text=True)
     assert f'"{TRICKY}"' in text  # unquoted before: a ';' spreadsheet ran =1+1
     rows = list(csv.DictReader(io.StringIO(text, newline="")))

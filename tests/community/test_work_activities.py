@@ -316,13 +316,60 @@ def test_export_hides_small_counts_and_reflections(app, db, world, wclient):
     _done(db, world, "Grote groep", date(2025, 3, 5), 25, 7)
     _done(db, world, "Buiten de periode", date(2025, 5, 1), 30, 2)
     as_user(wclient, world.users["worker_in"])
-    response = wclient.get("/work/export?first_day=2025-03-01&last_day=2025-03-31&district=D1")
-    assert response.mimetype == "text/csv"
+    response = wclient.get("/work/export?first_day=2025-03-01&last_day=2025-03-31&district=D1&format=csv-plain")
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"  # one charset
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
-    assert [(r["title"], r["participants"], r["new_participants"], r["volunteers"]) for r in rows] == [
-        ("Kleine groep", "<5", "<5", "<5"), ("Grote groep", "25", "7", "<5")]
+    # A small count is never text in a number column: the number is left out, its flag column says why.
+    assert [(r["title"], r["participants"], r["participants_hidden"], r["new_participants"],
+             r["new_participants_hidden"], r["volunteers"], r["volunteers_hidden"]) for r in rows] == [
+        ("Kleine groep", "", "<5", "", "<5", "", "<5"), ("Grote groep", "25", "", "7", "", "", "<5")]
     assert rows[0]["district_code"] == "D1" and rows[0]["working_models"] == "competence"
     assert "Niet exporteren" not in response.get_data(as_text=True)
+
+
+def test_export_as_a_workbook_and_as_a_belgian_csv_reads_back_with_the_right_numbers(app, db, world, wclient):
+    """What a municipality opens in Excel: numbers as numbers, headers in their language, accents intact."""
+    import openpyxl
+    _done(db, world, "Taalcafé – groot", date(2025, 3, 5), 25, 7)
+    _done(db, world, "Kleine groep", date(2025, 3, 4), 3, 1)
+    as_user(wclient, world.users["worker_in"])
+    query = "/work/export?first_day=2025-03-01&last_day=2025-03-31&district=D1&lang=nl"
+    book = wclient.get(query + "&format=xlsx")
+    assert book.headers["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert book.headers["Content-Disposition"].endswith('.xlsx"')
+    workbook = openpyxl.load_workbook(io.BytesIO(book.data))
+    sheet = workbook.worksheets[0]
+    header = [c.value for c in sheet[1]]
+    assert header[:3] == ["Datum", "Begin", "Einde"] and "Deelnemers" in header
+    rows = [dict(zip(header, (c.value for c in row))) for row in sheet.iter_rows(min_row=2)]
+    big = next(r for r in rows if r["Titel"] == "Taalcafé – groot")
+    assert big["Deelnemers"] == 25 and isinstance(big["Deelnemers"], int)
+    small = next(r for r in rows if r["Titel"] == "Kleine groep")
+    assert small["Deelnemers"] is None and "<5" in small.values()
+    legend = {row[0].value: row[1].value for row in workbook["columns"].iter_rows(min_row=2)}
+    assert legend["participants"] == "Deelnemers" and "participants_hidden" in legend
+
+    belgian = wclient.get(query + "&format=csv")
+    raw = belgian.data
+    assert raw.startswith(b"\xef\xbb\xbf")  # Excel reads UTF-8 only with its byte-order mark
+    lines = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline=""), delimiter=";"))
+    assert lines[0][:3] == ["Datum", "Begin", "Einde"] and lines[1][:3] == ["date", "start", "end"]
+    table = [dict(zip(lines[1], line)) for line in lines[2:]]
+    assert {r["title"]: r["participants"] for r in table} == {"Kleine groep": "", "Taalcafé – groot": "25"}
+
+
+def test_a_belgian_csv_writes_decimals_with_a_comma_and_programs_get_a_point(app):
+    from community.services.spreadsheet import Column, table_file
+    columns = [Column("share", "Aandeel"), Column("name", "Naam")]
+    with app.test_request_context("/?lang=nl"):
+        body, _type, _ext = table_file("csv", columns, [[0.25, "=1+1"]], "t")
+        # quoted, as every field holding a separator (spreadsheets still read a number)
+        assert body.decode("utf-8-sig").splitlines()[2] == "\"0,25\";'=1+1"
+        body, _type, _ext = table_file("csv-plain", columns, [[0.25, "x"]], "t")
+        assert body.decode("utf-8").splitlines() == ["share,name", "0.25,x"]
+    with app.test_request_context("/?lang=en"):
+        body, _type, _ext = table_file("csv", columns, [[0.25, "x"]], "t")
+        assert body.decode("utf-8-sig").splitlines()[2] == "0.25,x"
 
 
 def test_export_period_problems_are_named(app, db, world, wclient):
