@@ -46,6 +46,16 @@ def schedule_period(target):
     return period_of(target)
 
 
+def contact_parts(text):
+    from .services.public import contact_parts as parts
+    return parts(text)
+
+
+def route_uri(place):
+    from .services.public import route_uri as uri
+    return uri(place)
+
+
 def has_demo_data() -> bool:
     from sqlalchemy import select
     from .extensions import db
@@ -70,7 +80,7 @@ def register_template_helpers(app: Flask) -> None:
         label=label, taxonomy=taxonomy, current_locale=current_locale, url_with=url_with,
         format_date=format_date, format_datetime=format_datetime, describe_schedule=describe_schedule,
         filter_label=filter_label, now_local=now_local, by_weekday=_by_weekday, radius_text=radius_text,
-        schedule_period=schedule_period,
+        schedule_period=schedule_period, contact_parts=contact_parts, route_uri=route_uri,
     )
 
     @app.context_processor

@@ -106,7 +106,8 @@ def initiative(initiative_id: uuid.UUID):
     if item is None:
         raise NotFound()
     return render_template("public/initiative.html", item=item, form=OutdatedReportForm(),
-                           report_url=url_for("public.report_initiative", initiative_id=item.id))
+                           report_url=url_for("public.report_initiative", initiative_id=item.id),
+                           back=public_service.back_to_results(request.args.get("back")))
 
 
 @bp.get("/places/<uuid:place_id>")
@@ -116,7 +117,8 @@ def place(place_id: uuid.UUID):
         raise NotFound()
     return render_template("public/place.html", place=item, initiatives=public_service.initiatives_at(item),
                            form=OutdatedReportForm(),
-                           report_url=url_for("public.report_place", place_id=item.id))
+                           report_url=url_for("public.report_place", place_id=item.id),
+                           back=public_service.back_to_results(request.args.get("back")))
 
 
 @bp.get("/organisations/<uuid:organisation_id>")

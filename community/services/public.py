@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -53,6 +55,65 @@ def period_of(target, today: date | None = None):
     links = target.locations if isinstance(target, Initiative) else [target]
     rules = [schedule.recurrence() for link in links for schedule in link.schedules]
     return period(rules, today or datetime.now(TZ).date())
+
+
+# The pages whose results link to a detail page: "back to the results" may lead only there.
+RESULT_PAGES = re.compile(r"/|/initiatives|/areas/[A-Za-z0-9_.-]{1,60}")
+
+
+def back_to_results(target: str | None) -> str | None:
+    """A `back` parameter as a link to one of our result pages with its query, or None.
+
+    Only a path of RESULT_PAGES on this site (never another host, scheme or "//"); the query is
+    read and written again, so nothing but name=value pairs survives.
+    """
+    if not target or len(target) > 1000 or any(ord(c) < 32 or ord(c) == 127 for c in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or parts.fragment or not RESULT_PAGES.fullmatch(parts.path):
+        return None
+    query = urlencode(parse_qsl(parts.query, keep_blank_values=False))
+    return parts.path + ("?" + query if query else "")
+
+
+def route_uri(place: MeetingPlace) -> str:
+    """A geo: URI (RFC 5870) of the place, with its name and address as the label that map apps
+    show: the resident's own map app plans the route, our page asks no one else."""
+    point = f"{place.latitude:.6f},{place.longitude:.6f}"
+    label = re.sub(r"[()]", " ", ", ".join(p for p in (place.name, place.address) if p)).strip()
+    return f"geo:{point}?q={point}({quote(label, safe='')})"
+
+
+# A phone number as people write it (+32 9 000 12 34, 0032 9..., 09/000.12.34, 0470 12 34 56) and
+# an e-mail address, in free contact text.
+_PHONE = r"(?<![\w+])(?:\+|00)?\d(?:[ ./-]?\d){7,13}(?![\w])"
+_EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+_CONTACT = re.compile(f"(?P<email>{_EMAIL})|(?P<phone>{_PHONE})")
+
+
+def tel_uri(number: str) -> str:
+    digits = re.sub(r"\D", "", number)
+    if number.strip().startswith("+"):
+        return "tel:+" + digits
+    return "tel:+" + digits[2:] if digits.startswith("00") else "tel:" + digits
+
+
+def contact_parts(text: str) -> list[tuple[str, str | None]]:
+    """Free contact text as (text, link) pieces: phone numbers get a tel: link, e-mail
+    addresses a mailto: link, the rest none; the template writes each piece escaped."""
+    parts, at = [], 0
+    for match in _CONTACT.finditer(text or ""):
+        if match.group("phone") and (not match.group().startswith(("+", "0"))
+                                     or len(re.sub(r"\D", "", match.group())) < 9):
+            continue  # a date (01/02/2026) or another number, not a phone number (9 digits or more)
+        if match.start() > at:
+            parts.append((text[at:match.start()], None))
+        value = match.group()
+        parts.append((value, "mailto:" + value if match.group("email") else tel_uri(value)))
+        at = match.end()
+    if at < len(text or ""):
+        parts.append((text[at:], None))
+    return parts
 
 
 def _marker_values(item) -> tuple:
