@@ -78,6 +78,11 @@ def test_resident_types_a_neighbourhood_or_a_street_in_several_postcodes(page, l
     page.get_by_role("link", name="Dampoortstraat, 9000 Gent").click()  # "not what you meant?"
     page.wait_for_selector("#results-heading")
     assert "van Dampoortstraat, 9000 Gent" in page.locator("#results-heading").inner_text()
+    # After a search the form folds into one line on a phone: the first result is on the first screen.
+    assert not page.locator("#near").is_visible()
+    first = page.locator(".card").first.bounding_box()
+    assert first is not None and first["y"] < 740, first
+    page.locator("#search-box > summary").click()  # "Change the search"
     page.fill("#near", "kortrijkse steenweg 12")
     page.locator("#finder-form button[type=submit]").click()
     choices = page.locator(".near-choices a")

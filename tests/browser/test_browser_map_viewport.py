@@ -56,8 +56,14 @@ def test_a_cluster_from_the_server_zooms_in_when_clicked(page, live_server):
         total = int(re.search(r"\d+", page.locator("#results-heading").inner_text()).group())
         assert sum(counts) + singles == total
         zoom = page.evaluate("window.buurtkrachtMap.getZoom()")
+        # A cluster that no map control covers (where the demo's offers lie moves them about).
+        control = page.locator(".leaflet-control-zoom").bounding_box()
+
+        def free(box):
+            return box["y"] > control["y"] + control["height"] or box["x"] > control["x"] + control["width"]
+        target = next(c for c in clusters.all() if free(c.bounding_box()))
         with page.expect_response(lambda r: "/map/markers" in r.url and f"zoom={zoom}" not in r.url):
-            clusters.first.click()
+            target.click()
         page.wait_for_function("z => window.buurtkrachtMap.getZoom() > z", arg=zoom)
         page.wait_for_function("() => !document.documentElement.classList.contains('map-loading')")
         assert page.evaluate("window.buurtkrachtMap.getZoom()") > zoom
