@@ -5,7 +5,9 @@ The template layer: nothing in services/ imports it.
 from __future__ import annotations
 
 from flask import Flask, request
+from markupsafe import Markup
 from flask_babel import format_date, format_datetime, format_decimal
+from flask_babel import gettext as _
 
 from . import taxonomy
 from .i18n import current_locale, filter_label, label
@@ -36,9 +38,9 @@ def describe_schedule(schedule) -> str:
     return describe(schedule.recurrence(), current_locale())
 
 
-def _by_weekday(listings):
+def _by_weekday(listings, query=None):
     from .services.public import by_weekday
-    return by_weekday(listings)
+    return by_weekday(listings, day=query.day if query else None, part=(query.part or None) if query else None)
 
 
 def schedule_period(target):
@@ -54,6 +56,46 @@ def contact_parts(text):
 def route_uri(place):
     from .services.public import route_uri as uri
     return uri(place)
+
+
+def describe_rhythm(schedule) -> str:
+    from .scheduling import describe_rhythm as rhythm
+    return rhythm(schedule.recurrence(), current_locale())
+
+
+def filters_used(query, location=None) -> list[str]:
+    """The finder's filters in words for a printed guide ("price: Free", "day: Wednesday", ...),
+    always in the same order."""
+    from .services.areas import district_label
+    from .services.finder import MULTI_PARAMS
+    words = []
+    if query.text:
+        words.append(f"{filter_label('text')}: “{query.text}”")
+    for name, vocabulary in MULTI_PARAMS.items():
+        codes = getattr(query, name)
+        if codes:
+            words.append(f"{filter_label(name)}: " + ", ".join(label(vocabulary.name, code) for code in codes))
+    if query.cost:
+        words.append(f"{filter_label('cost')}: " + (_("Free") if query.cost == "free" else _("Free or social tariff")))
+    words += [filter_label(name) for name in ("childcare", "wheelchair", "noreg") if getattr(query, name)]
+    if query.day is not None:
+        words.append(f"{filter_label('day')}: {label('weekday', query.day)}")
+    if query.part:
+        words.append(f"{filter_label('part')}: {label('part_of_day', query.part)}")
+    if query.when:
+        words.append(_("On now") if query.when == "now" else _("This week"))
+    if query.district:
+        words.append(f"{filter_label('district')}: {district_label(query.district)}")
+    if query.near:
+        place = location.label if location is not None else query.near
+        words.append(_("within %(distance)s of %(place)s", distance=radius_text(query.radius), place=place))
+    return words
+
+
+def qr_code(url: str) -> Markup:
+    # Markup: the SVG is segno's drawing of the modules, numbers only (services/public.qr_svg).
+    from .services.public import qr_svg
+    return Markup(qr_svg(url))
 
 
 def has_demo_data() -> bool:
@@ -81,6 +123,7 @@ def register_template_helpers(app: Flask) -> None:
         format_date=format_date, format_datetime=format_datetime, describe_schedule=describe_schedule,
         filter_label=filter_label, now_local=now_local, by_weekday=_by_weekday, radius_text=radius_text,
         schedule_period=schedule_period, contact_parts=contact_parts, route_uri=route_uri,
+        describe_rhythm=describe_rhythm, filters_used=filters_used, qr_code=qr_code,
     )
 
     @app.context_processor

@@ -13,7 +13,7 @@ from .rules import (FREQUENCIES, NTH_VALUES, InvalidRecurrence, Period, Recurren
                     starts_later)
 from .sessions import SEARCH_HORIZON, Session, is_in_week, is_on, next_session, occurrences, upcoming
 from .slots import PARTS_OF_DAY, matches_slot
-from .wording import describe
+from .wording import describe, describe_rhythm
 
 __all__ = [
     "TZ",
@@ -38,5 +38,6 @@ __all__ = [
     "is_in_week",
     "matches_slot",
     "describe",
+    "describe_rhythm",
     "upcoming",
 ]

@@ -24,15 +24,19 @@ _FRAMES = {
     "nl": {"weekly": "elke {days}", "biweekly": "om de twee weken op {days}",
            "monthly": "elke {nth} {day} van de maand", "once": "op {date}",
            "between": ", van {lo} tot en met {hi}", "from": ", vanaf {lo}", "until": ", tot en met {hi}",
-           "ordinal": {"other": "e"}, "last": "laatste"},
+           "ordinal": {"other": "e"}, "last": "laatste",
+           "rhythm": {"weekly": "elke week", "biweekly": "om de twee weken", "monthly": "elke maand, de {nth}"}},
     "fr": {"weekly": "tous les {days}", "biweekly": "toutes les deux semaines {days}",
            "monthly": "chaque {nth} {day} du mois", "once": "le {date}",
            "between": ", du {lo} au {hi}", "from": ", à partir du {lo}", "until": ", jusqu'au {hi}",
-           "ordinal": {"one": "er", "other": "e"}, "last": "dernier"},
+           "ordinal": {"one": "er", "other": "e"}, "last": "dernier",
+           "rhythm": {"weekly": "chaque semaine", "biweekly": "toutes les deux semaines",
+                      "monthly": "chaque mois, le {nth}"}},
     "en": {"weekly": "every {days}", "biweekly": "every two weeks on {days}",
            "monthly": "every {nth} {day} of the month", "once": "on {date}",
            "between": ", from {lo} until {hi}", "from": ", from {lo}", "until": ", until {hi}",
-           "ordinal": {"one": "st", "two": "nd", "few": "rd", "other": "th"}, "last": "last"},
+           "ordinal": {"one": "st", "two": "nd", "few": "rd", "other": "th"}, "last": "last",
+           "rhythm": {"weekly": "every week", "biweekly": "every two weeks", "monthly": "every month, the {nth}"}},
 }
 
 
@@ -110,3 +114,23 @@ def describe(rule: Recurrence, locale: str = "nl") -> str:
 def _sentence(rule: Recurrence, language: str) -> str:
     return (f"{_when(rule, language)} {_hours_text(rule.start_time, rule.end_time, language)}"
             f"{_validity(rule, language)}")
+
+
+def describe_rhythm(rule: Recurrence, locale: str = "nl") -> str:
+    """How often, without the weekday and the hours, for a line under its weekday's heading in a
+    printed guide (which shows the hours beside it): "om de twee weken, tot en met 28 oktober
+    2026", "elke maand, de 1e", "op 16 december 2026". A guide lists the schedules in force, so
+    their first day has passed: only the last one is said."""
+    check(rule)
+    return _rhythm(rule, _language(locale))
+
+
+@lru_cache(maxsize=4096)
+def _rhythm(rule: Recurrence, language: str) -> str:
+    frames = _FRAMES[language]
+    if rule.frequency == "once":
+        return frames["once"].format(date=_date_text(rule.on_date, language))
+    when = frames["rhythm"][rule.frequency].format(nth=_ordinal(rule.nth, language) if rule.nth else "")
+    if rule.valid_until:
+        when += frames["until"].format(hi=_date_text(rule.valid_until, language))
+    return when

@@ -5,7 +5,7 @@ import json
 import re
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import Area, Initiative, InitiativeAtPlace, MeetingPlace, Organisation, PlaceArea
-from ..scheduling import TZ, in_force, next_session, period
+from ..scheduling import TZ, in_force, matches_slot, next_session, period
 from ..scheduling.weekly import Clock
 from .areas import district_label
 from .finder_times import not_ended
@@ -217,9 +217,12 @@ def area_context(area: Area) -> dict:
     return context
 
 
-def by_weekday(listings: list[Listing], today: date | None = None) -> dict[int, list[tuple]]:
+def by_weekday(listings: list[Listing], today: date | None = None, day: int | None = None,
+               part: str | None = None) -> dict[int, list[tuple]]:
     """For a printed guide: weekday -> [(start time, listing, schedule)], by start time; only the
-    schedules in force `today` (local date, today if not given): nothing ended or not begun."""
+    schedules in force `today` (local date, today if not given): nothing ended or not begun.
+    With the finder's `day` and `part`, only the sessions that start on that weekday and
+    overlap that part of the day (a guide for "Wednesday afternoon" lists no Monday)."""
     today = today or datetime.now(TZ).date()
     days: dict[int, list[tuple]] = defaultdict(list)
     for item in listings:
@@ -228,10 +231,22 @@ def by_weekday(listings: list[Listing], today: date | None = None) -> dict[int, 
             if not in_force(rule, today):
                 continue
             weekdays = (rule.on_date.weekday(),) if rule.frequency == "once" and rule.on_date else rule.weekdays
-            for day in weekdays:
-                days[day].append((rule.start_time, item, schedule))
+            for weekday in weekdays:
+                if day is not None and weekday != day:
+                    continue
+                that_day = rule if rule.frequency == "once" else replace(rule, weekdays=(weekday,))
+                if part and not matches_slot(that_day, weekday, part):
+                    continue
+                days[weekday].append((rule.start_time, item, schedule))
     return {day: sorted(entries, key=lambda e: (e[0], e[1].initiative.name.lower()))
             for day, entries in sorted(days.items())}
+
+
+def qr_svg(url: str) -> str:
+    """A QR code of `url` as inline SVG, made here (segno): no request to a code service. The
+    SVG holds only segno's path of the modules, never the URL's text."""
+    import segno
+    return segno.make(url, error="m").svg_inline(scale=1, border=2, svgclass="qr", lineclass=None, omitsize=True)
 
 
 def guide_context(area: Area) -> dict:
