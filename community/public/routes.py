@@ -13,6 +13,7 @@ from ..extensions import limiter
 from ..i18n import set_language_cookie
 from ..services import finder, mapareas, mapdata, network_circle, public as public_service
 from ..services.accounts import safe_next
+from ..services.areas import home_neighbourhoods
 from ..services.outdated import report_outdated
 from .forms import OutdatedReportForm
 
@@ -66,7 +67,9 @@ def _whats_on(days: int = 7):
 
 @bp.get("/")
 def home():
-    return _search("public/home.html", home_results=HOME_RESULTS, activities=_whats_on())
+    municipality, districts = home_neighbourhoods()
+    return _search("public/home.html", home_results=HOME_RESULTS, activities=_whats_on(),
+                   municipality=municipality, districts=districts)
 
 
 @bp.get("/initiatives")

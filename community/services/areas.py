@@ -107,3 +107,19 @@ def district_label(code: str) -> str:
                              .outerjoin(municipality, municipality.id == Area.parent_id)
                              .where(Area.code == code)).first()
     return DistrictChoice(code, row[0], row[1] or "").label if row else code
+
+
+def home_neighbourhoods() -> tuple[Area | None, list[Area]]:
+    """The municipality with the most meeting places and its districts by name, for the home page:
+    their pages and printable guides reachable without opening an offer. One municipality's
+    districts (Ghent has 25), never every district of Flanders (2,563)."""
+    from sqlalchemy import func
+    busiest = db.session.execute(
+        select(PlaceArea.area_id).where(PlaceArea.level == "municipality")
+        .group_by(PlaceArea.area_id).order_by(func.count().desc(), PlaceArea.area_id).limit(1)).scalar()
+    if busiest is None:
+        return None, []
+    municipality = db.session.get(Area, busiest)
+    districts = db.session.scalars(select(Area).where(Area.parent_id == busiest, Area.level == "district")
+                                   .order_by(Area.name)).all()
+    return municipality, list(districts)
