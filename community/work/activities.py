@@ -10,7 +10,8 @@ from flask_babel import gettext as _
 from ..errors import BadRequest, Invalid
 from ..extensions import db
 from ..scheduling import TZ
-from ..services import activities, audit, dashboard as dashboard_service
+from ..services import activities, activity_export, audit, dashboard as dashboard_service
+from ..services.periods import check_period
 from ..services.permissions import districts_of, require
 from . import forms
 from .blueprint import bp
@@ -155,7 +156,7 @@ def calendar():
     except (KeyError, ValueError):
         monday = activities.week_start(datetime.now(TZ).date())
     try:
-        activities.check_period(monday, monday)  # the app's calendar ends far from date.max
+        check_period(monday, monday)  # the app's calendar ends far from date.max
     except Invalid as problem:
         raise BadRequest({"week": problem.message}) from None
     districts = districts_of(user)
@@ -176,13 +177,13 @@ def calendar():
 def export():
     user = me()
     require(user, "activity.export")
-    districts = activities.export_areas(user)
+    districts = activity_export.export_areas(user)
     form = forms.ExportForm(formdata=request.args if request.args else None)
     form.district.choices = [("", _("All my districts"))] + [(a.code, f"{a.name} ({a.code})") for a in districts]
     if request.args and form.validate():
         area = next((a for a in districts if a.code == form.district.data), None)
         try:
-            body, content_type, extension = activities.export_file(
+            body, content_type, extension = activity_export.export_file(
                 user, form.first_day.data, form.last_day.data, area.id if area else None, form.format.data)
         except Invalid as problem:
             show_problems(form, problem)
