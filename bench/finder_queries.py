@@ -181,7 +181,8 @@ def _look_ups(db) -> dict:
 
 def shapes(extra: dict) -> dict[str, dict]:
     return {"broad": {}, "day=2&part=afternoon&cost=free": {"day": 2, "part": "afternoon", "cost": "free"},
-            "q=koffie": {"text": "koffie"}, "near": {"near": extra["near"]},
+            "q=koffie": {"text": "koffie"}, "q=koffie plek (two words)": {"text": "koffie plek"},
+            "q=taalcaffe (typo: none, did you mean)": {"text": "taalcaffe"}, "near": {"near": extra["near"]},
             "district": {"district": extra["district"]}, "when=now": {"when": "now"},
             "when=week": {"when": "week"}, "broad, page 50": {"page": 50}}
 

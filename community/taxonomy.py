@@ -241,3 +241,33 @@ POSTCODE_PLACES = {
     "9040": ("Sint-Amandsberg",), "9041": ("Oostakker",), "9042": ("Desteldonk", "Mendonk", "Sint-Kruis-Winkel"),
     "9050": ("Gentbrugge", "Ledeberg"), "9051": ("Afsnee", "Sint-Denijs-Westrem"), "9052": ("Zwijnaarde",),
 }
+
+# Words people use for the same thing, for the finder's full-text search (services/search.py
+# expands a typed word, or words, into the whole group at query time, so a change here needs no
+# re-index). Write them as people type them; accents and case do not matter. A group may hold
+# several words in a row ("nederlands oefenen"): they must then follow each other in the text.
+SYNONYMS: tuple[tuple[str, ...], ...] = (
+    ("ouderen", "senioren", "seniors", "bejaarden", "gepensioneerden", "60-plussers", "65-plussers",
+     "personnes âgées", "aînés", "older people", "elderly"),
+    ("taalcafé", "praatcafé", "taalcafe", "taaloefening", "taal oefenen", "nederlands oefenen",
+     "nederlands leren", "taalles", "taallessen", "language", "language café", "language practice",
+     "conversation", "café des langues", "table de conversation"),
+    ("huiswerkbegeleiding", "huiswerkklas", "huiswerkhulp", "huiswerk", "homework", "devoirs",
+     "école des devoirs"),
+    ("repair café", "repaircafé", "herstelcafé", "reparatie"),
+    ("breien", "breicafé", "haken", "knitting", "tricot"),
+    ("wandelen", "wandeling", "wandelclub", "walking", "promenade", "balade"),
+    ("kinderen", "kids", "children", "enfants"),
+    ("jongeren", "jeugd", "tieners", "youth", "jeunes", "ados"),
+    ("computerhulp", "digitaal café", "digitale hulp", "smartphone", "computer", "numérique"),
+    ("maaltijd", "middagmaal", "buurtrestaurant", "eten", "repas", "meal"),
+    ("voormiddag", "ochtend", "morning", "matin"),
+)
+
+# Little words a search leaves out when other words are typed ("voor ouderen" finds what
+# "ouderen" finds); inside a synonym entry ("café des langues") they still count.
+SEARCH_STOPWORDS = frozenset((
+    "de", "het", "een", "en", "of", "voor", "met", "in", "op", "van", "aan", "bij", "naar", "te", "om",
+    "le", "la", "les", "l", "un", "une", "des", "du", "d", "et", "ou", "pour", "avec", "dans", "au", "aux", "à",
+    "the", "a", "an", "and", "or", "for", "with", "of", "on", "at", "to",
+))

@@ -248,3 +248,22 @@ class ScheduleSlot(db.Model):
     __table_args__ = (Index("ix_schedule_slot_weekday", "weekday", "start_sec", "end_sec"),
                       Index("ix_schedule_slot_weekday_end", "weekday", "end_sec"),
                       Index("ix_schedule_slot_location", "location_id", "from_day", "until_day"))
+
+
+class SearchDocument(db.Model):
+    """The words of one listing (an initiative at a place) for the finder's full-text search,
+    folded by services/search.py and kept by it on every write (never edited by hand).
+
+    The database's own index reads these: on SQLite the FTS5 table search_fts (external content,
+    kept by triggers), on PostgreSQL the generated tsvector column `document` with a GIN index;
+    both are made by migration 0008 and are not mapped here.
+    """
+
+    __tablename__ = "search_document"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)  # FTS5's rowid
+    location_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("initiative_at_place.id", ondelete="CASCADE"),
+                                                   unique=True)
+    initiative_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("initiative.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(Text, default="")   # the initiative's name
+    body: Mapped[str] = mapped_column(Text, default="")   # description, organisation, place, street
+    terms: Mapped[str] = mapped_column(Text, default="")  # its vocabulary labels in nl, fr and en

@@ -6,19 +6,21 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import lru_cache
 
 import numpy as np
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, false, func, or_, select
 
 from geo.crs import METRIC, to_wgs84
 from geo.distance import walking_minutes
 from .. import taxonomy
+from . import search
 from ..errors import BadRequest
 from ..fields import INITIATIVE
 from ..i18n import filter_label
 from ..extensions import db
-from ..models import Area, Initiative, InitiativeAtPlace, InitiativeTerm, MeetingPlace, Organisation, PlaceArea
+from ..models import Area, Initiative, InitiativeAtPlace, InitiativeTerm, MeetingPlace, PlaceArea
 from ..scheduling import TZ
 from ..scheduling.weekly import Clock
 from .finder_times import filter_starts, next_starts, not_ended, time_filters
@@ -206,6 +208,7 @@ class Match:
     walk_min: int | None = None
     working_model: str | None = None  # the first working model (by code), for the map's colour
     inside: str = ""  # the name of the area (the `near` place) the listing lies in
+    rank: float | None = None         # with search text: relevance, best first (lower is better)
 
 
 class Listings(Sequence):
@@ -294,6 +297,11 @@ class FinderResult:
     listings: Listings
     location: Location | None = None
     relax: list[tuple[str, int]] = field(default_factory=list)  # filter name -> results without it
+    suggestion: str | None = None  # for an empty result: the nearest spelling of the text that finds something
+
+    def suggested_args(self) -> list[tuple[str, str]]:
+        """The URL query of the suggestion: the same filters with the suggested text."""
+        return replace(self.query, text=self.suggestion or "", page=1).to_args()
 
     @property
     def matches(self) -> list[Match]:
@@ -346,13 +354,10 @@ def _filtered(stmt, query: FinderQuery, box: tuple[float, float, float, float] |
     # Sub-filters are uncorrelated IN (SELECT ...) or a join: SQLite ran the correlated EXISTS we
     # had once per candidate row (100 ms for a district over 5,000 listings).
     if query.text:
-        like = f"%{query.text.lower()}%"
-        org_match = Initiative.organisation_id.in_(
-            select(Organisation.id).where(func.lower(Organisation.name).like(like)))
-        stmt = stmt.where(or_(func.lower(Initiative.name).like(like),
-                              func.lower(Initiative.description).like(like),
-                              func.lower(MeetingPlace.name).like(like),
-                              func.lower(MeetingPlace.street).like(like), org_match))
+        # The full-text index (services/search.py) gives the matching links and their rank.
+        found = _text_hits(query.text)
+        stmt = stmt.where(false()) if found is None else stmt.join(
+            found, found.c.location_id == InitiativeAtPlace.id)
     for name, scheme in SCHEME.items():
         codes = getattr(query, name)
         if codes:
@@ -385,6 +390,19 @@ def _filtered(stmt, query: FinderQuery, box: tuple[float, float, float, float] |
     if query.day is not None or query.part or query.when:
         stmt = stmt.where(*time_filters(clock, query.day, query.part, query.when))
     return stmt
+
+
+def _text_hits(text: str):
+    """The search index's (location_id, rank) rows for `text` as a subquery (None: no word in it)."""
+    search.sync(db.session)  # documents written in this transaction, not yet committed
+    return _hits_subquery(text, db.engine.dialect.name)
+
+
+@lru_cache(maxsize=256)
+def _hits_subquery(text: str, dialect: str):
+    # One object per text, so that the statements of one search join the same one.
+    found = search.hits(text, dialect)
+    return None if found is None else found.subquery("text_hits")
 
 
 def _joined(*columns):
@@ -425,18 +443,23 @@ def _match_rows(query: FinderQuery, box, clock: Clock, selective: bool):
         links = _filtered(_joined(InitiativeAtPlace.id), query, box, clock) if selective else None
         starts = next_starts(clock, locations=links)
     soon = case((starts.c.next_start < clock.horizon_utc, starts.c.next_start))
+    # With search text: by relevance first, then as without.
+    found = _text_hits(query.text) if query.text else None
+    relevance = [found.c.rank] if found is not None else []
     stmt = _filtered(_joined(
         InitiativeAtPlace.id, Initiative.id, Initiative.name, Initiative.cost, Initiative.childcare,
-        MeetingPlace.name, MeetingPlace.latitude, MeetingPlace.longitude, soon, _working_model()), query, box, clock)
+        MeetingPlace.name, MeetingPlace.latitude, MeetingPlace.longitude, soon, _working_model(), *relevance),
+        query, box, clock)
     return (stmt.outerjoin(starts, starts.c.location_id == InitiativeAtPlace.id)
-            .order_by(soon.is_(None), soon, *_name_order(func.lower(Initiative.name), Initiative.name,
-                                                         MeetingPlace.name), InitiativeAtPlace.id))
+            .order_by(*relevance, soon.is_(None), soon, *_name_order(func.lower(Initiative.name), Initiative.name,
+                                                                     MeetingPlace.name), InitiativeAtPlace.id))
 
 
 def _match(row, clock: Clock) -> Match:
-    link_id, initiative_id, name, cost, childcare, place_name, lat, lon, soon, model = row
+    link_id, initiative_id, name, cost, childcare, place_name, lat, lon, soon, model, *rank = row
     return Match(link_id, initiative_id, name, cost, childcare, place_name, lat, lon,
-                 next_start=clock.instant(soon) if soon is not None else None, working_model=model)
+                 next_start=clock.instant(soon) if soon is not None else None, working_model=model,
+                 rank=rank[0] if rank else None)
 
 
 def _count(query: FinderQuery, clock: Clock) -> int:
@@ -462,7 +485,9 @@ def _near(query: FinderQuery, location: Location, clock: Clock) -> list[Match]:
             if location.area is not None and distance == 0:
                 match.inside = location.name
             kept.append(match)
-    kept.sort(key=lambda match: match.distance_m)  # stable: same distance, by next session and name
+    # Within the radius: with search text by relevance, then distance; else nearest first (stable:
+    # same distance, by next session and name).
+    kept.sort(key=lambda match: (match.rank or 0.0, match.distance_m))
     return kept
 
 
@@ -484,6 +509,11 @@ def find(query: FinderQuery, now: datetime | None = None) -> FinderResult:
             raise BadQuery(exc.errors, {"near": list(getattr(exc, "choices", []))}) from None
     listings = _listings(query, location, clock)
     result = FinderResult(query=query, listings=listings, location=location)
+    if not len(listings) and query.text:
+        # "Did you mean ...?": the nearest spelling that finds something with the other filters.
+        result.suggestion = search.suggest(
+            db.session.connection(), query.text,
+            lambda text: bool(len(_listings(replace(query, text=text, page=1), location, clock))))
     if not len(listings) and query.active_filters():
         # Tell the resident which single filter to drop to see something (a count each).
         for name in query.active_filters():

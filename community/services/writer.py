@@ -23,6 +23,7 @@ from ..models import (Activity, Initiative, InitiativeAtPlace, InitiativeTerm, M
 from ..models.types import new_id, utcnow
 from ..scheduling import TZ, Recurrence
 from . import content_hashes  # noqa: F401  (other writes forget an import's content hashes)
+from . import search  # noqa: F401  (every write of a listing writes its search documents again)
 from .areas import LEVELS, areas_frame, assign_places
 from .schedules import last_day, schedule_row, schedule_values, slot_rows
 from ..errors import Invalid
