@@ -20,8 +20,10 @@ from pathlib import Path
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 
-# Tables that hold bookkeeping, not data: a database with rows only there is still empty.
-BOOKKEEPING = {"alembic_version"}
+# Tables that hold bookkeeping, not data: a database with rows only there is still empty. SQLite's
+# full-text index keeps a few rows of its own in an empty database (services/search.py).
+BOOKKEEPING = {"alembic_version", "search_fts", "search_fts_config", "search_fts_data", "search_fts_idx",
+               "search_fts_docsize", "search_vocab"}
 
 
 class BackupFailed(Exception):

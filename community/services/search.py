@@ -38,7 +38,8 @@ FTS_TABLE = "search_fts"        # SQLite: FTS5, external content search_document
 VOCAB_TABLE = "search_vocab"    # SQLite: fts5vocab over it, for "did you mean"
 PG_DOCUMENT = "document"        # PostgreSQL: generated tsvector column of search_document
 PG_INDEX = "ix_search_document_document"
-#: What migration 0008 makes beside the mapped table (the models-and-migrations test skips them).
+#: What migration 0008 makes beside the mapped table (the models-and-migrations test skips them;
+#: backup.BOOKKEEPING names the FTS5 tables, which hold rows of their own in an empty database).
 UNMAPPED = {FTS_TABLE, VOCAB_TABLE, f"{FTS_TABLE}_data", f"{FTS_TABLE}_idx", f"{FTS_TABLE}_docsize",
             f"{FTS_TABLE}_config", PG_INDEX}
 WEIGHTS = (10.0, 4.0, 2.0)      # bm25: name, body, terms (PostgreSQL: weights A, B, C)
