@@ -250,8 +250,8 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("ouderen", "senioren", "seniors", "bejaarden", "gepensioneerden", "60-plussers", "65-plussers",
      "personnes âgées", "aînés", "older people", "elderly"),
     ("taalcafé", "praatcafé", "taalcafe", "taaloefening", "taal oefenen", "nederlands oefenen",
-     "nederlands leren", "taalles", "taallessen", "language", "language café", "language practice",
-     "conversation", "café des langues", "table de conversation"),
+     "nederlands leren", "taalles", "taallessen", "language café", "language practice",
+     "café des langues", "table de conversation"),
     ("huiswerkbegeleiding", "huiswerkklas", "huiswerkhulp", "huiswerk", "homework", "devoirs",
      "école des devoirs"),
     ("repair café", "repaircafé", "herstelcafé", "reparatie"),
@@ -263,6 +263,13 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("maaltijd", "middagmaal", "buurtrestaurant", "eten", "repas", "meal"),
     ("voormiddag", "ochtend", "morning", "matin"),
 )
+
+# Words that also lead to a synonym group (named by its first entry) without the group leading back:
+# "language" finds language practice, "taalcafé" does not find every offer in Flemish Sign Language.
+SEARCH_ALSO = {
+    "language": "taalcafé", "langue": "taalcafé", "taal": "taalcafé",
+    "senior": "ouderen",
+}
 
 # Little words a search leaves out when other words are typed ("voor ouderen" finds what
 # "ouderen" finds); inside a synonym entry ("café des langues") they still count.

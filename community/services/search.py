@@ -209,8 +209,14 @@ def _write_before_commit(session: Session) -> None:
 
 # ------------------------------------------------------------------ queries
 
-def _synonym_groups() -> list[list[tuple[str, ...]]]:
-    return [[tuple(words(entry)) for entry in group] for group in taxonomy.SYNONYMS]
+def _synonym_groups() -> list[tuple[list[tuple[str, ...]], list[tuple[str, ...]]]]:
+    """(what leads to the group, the group's entries) for each group of taxonomy.SYNONYMS."""
+    groups = []
+    for group in taxonomy.SYNONYMS:
+        entries = [tuple(words(entry)) for entry in group]
+        also = [tuple(words(w)) for w, name in taxonomy.SEARCH_ALSO.items() if name == group[0]]
+        groups.append((entries + also, entries))
+    return groups
 
 
 def query_words(text: str) -> list[str]:
@@ -233,8 +239,8 @@ def parse(text: str) -> list[list[tuple[tuple[str, ...], bool]]]:
         found = None
         for size in (3, 2, 1):
             run = tuple(typed[i:i + size])
-            if len(run) == size and (group := next((g for g in groups if run in g), None)):
-                found = (size, group)
+            if len(run) == size and (group := next((g for lead, g in groups if run in lead), None)):
+                found = (size, group if run in group else [run, *group])
                 break
         last = i + (found[0] if found else 1) >= len(typed)
         if found:

@@ -94,6 +94,27 @@ def test_resident_types_a_neighbourhood_or_a_street_in_several_postcodes(page, l
     assert page.external_requests == []
 
 
+def test_search_forgives_accents_vocabulary_and_typos_on_a_phone(page, live_server):
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto(live_server.url + "/initiatives?lang=nl")
+
+    def search(text):
+        page.fill("#q", text)
+        page.locator("#finder-form button[type=submit]").click()
+        page.wait_for_selector("#results-heading")
+        return [t.strip() for t in page.locator(".card-title").all_inner_texts()]
+    found = search("taalcafe")
+    assert found and all("taalcafé" in name.lower() for name in found)
+    assert "Wandelclub Stapvast" in search("ouderen")  # tagged for older people; its text does not say so
+    assert search("taalcaffe") == []
+    link = page.locator(".did-you-mean a")
+    assert link.inner_text() == "taalcafe"
+    link.click()
+    page.wait_for_selector("#results-heading")
+    assert page.locator("#q").input_value() == "taalcafe" and page.locator(".card").count() >= 4
+    assert page.evaluate("document.documentElement.scrollWidth") <= 362
+
+
 def test_print_view_renders_to_pdf_without_map_tiles(page, live_server, tmp_path):
     page.goto(live_server.url + "/areas/44021W04/guide")
     page.emulate_media(media="print")
@@ -128,7 +149,8 @@ def test_map_is_keyboard_usable_and_no_trap(page, live_server):
 
 
 PAGES = ["/", "/initiatives", "/initiatives?cost=free&near=Sint-Baafsplein%201", "/areas/44021W04",
-         "/areas/44021W04/guide", "/?near=dampoort", "/initiatives?near=kortrijksesteenweg"]
+         "/areas/44021W04/guide", "/?near=dampoort", "/initiatives?near=kortrijksesteenweg",
+         "/initiatives?q=taalcaffe"]
 
 
 @pytest.mark.parametrize("lang", ["nl", "fr"])
