@@ -256,7 +256,7 @@ class SearchDocument(db.Model):
 
     The database's own index reads these: on SQLite the FTS5 table search_fts (external content,
     kept by triggers), on PostgreSQL the generated tsvector column `document` with a GIN index;
-    both are made by migration 0008 and are not mapped here.
+    both are made by migration 0009 and are not mapped here.
     """
 
     __tablename__ = "search_document"

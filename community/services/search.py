@@ -7,7 +7,7 @@ labels of its vocabulary terms and cost (taxonomy.py), so "ouderen", "seniors" a
 âgées" all find an offer tagged for older people. SQLite reads them through the FTS5 table
 search_fts (bm25), PostgreSQL through the generated tsvector column `document` ('simple'
 configuration: no stemming, so a word finds itself and its compounds, not look-alikes) and its
-GIN index (ts_rank). Migration 0008 makes both.
+GIN index (ts_rank). Migration 0009 makes both.
 
 A query is the resident's words folded the same way, every word required, each word also
 matching as the start of a longer one ("koffie" finds "Koffiehoek"), and each word or run of
@@ -38,7 +38,7 @@ FTS_TABLE = "search_fts"        # SQLite: FTS5, external content search_document
 VOCAB_TABLE = "search_vocab"    # SQLite: fts5vocab over it, for "did you mean"
 PG_DOCUMENT = "document"        # PostgreSQL: generated tsvector column of search_document
 PG_INDEX = "ix_search_document_document"
-#: What migration 0008 makes beside the mapped table (the models-and-migrations test skips them;
+#: What migration 0009 makes beside the mapped table (the models-and-migrations test skips them;
 #: backup.BOOKKEEPING names the FTS5 tables, which hold rows of their own in an empty database).
 UNMAPPED = {FTS_TABLE, VOCAB_TABLE, f"{FTS_TABLE}_data", f"{FTS_TABLE}_idx", f"{FTS_TABLE}_docsize",
             f"{FTS_TABLE}_config", PG_INDEX}
