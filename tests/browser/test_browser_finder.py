@@ -99,6 +99,8 @@ def test_search_forgives_accents_vocabulary_and_typos_on_a_phone(page, live_serv
     page.goto(live_server.url + "/initiatives?lang=nl")
 
     def search(text):
+        if not page.locator("#q").is_visible():  # after a search the filters fold on a phone
+            page.locator("details:has(#q) > summary").first.click()
         page.fill("#q", text)
         page.locator("#finder-form button[type=submit]").click()
         page.wait_for_selector("#results-heading")
