@@ -61,6 +61,7 @@ def create_app(config: dict | None = None) -> Flask:
     mail.init_app(app)
 
     from . import data_version, models  # noqa: F401  (register the tables; data versions follow every write)
+    from .services import next_sessions  # noqa: F401  (stored next sessions follow every write)
     from .cli import register_cli
     from .public.routes import bp as public_bp
     from .templating import register_template_helpers

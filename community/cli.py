@@ -251,10 +251,21 @@ def restore_command(file, force):
     click.echo("Run `flask --app community db upgrade` if the backup is from an older version.")
 
 
+@click.command("refresh-next-sessions")
+@with_appcontext
+def refresh_next_sessions_command():
+    """Store again the next session of every link whose stored one has passed (for cron; the
+    finder also starts this in the background every few minutes)."""
+    from .services.next_sessions import refresh
+    with db.engine.begin() as connection:
+        written = refresh(connection)
+    click.echo(f"{written} links' next sessions stored")
+
+
 def register_cli(app: Flask) -> None:
     for command in (import_areas_command, import_indicators_command, import_listings_command,
                     import_addresses_command, load_demo_command, coverage_command, export_listings_command,
-                    backup_command, restore_command):
+                    backup_command, restore_command, refresh_next_sessions_command):
         app.cli.add_command(command)
     from .work.cli import create_user_command
     app.cli.add_command(create_user_command)

@@ -166,7 +166,10 @@ def make_app(backend, tmp_path, demo: bool = False, **config):
     # locale); test_default_language_is_dutch checks the real default.
     settings = {"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test-secret",
                 "BABEL_DEFAULT_LOCALE": "en",
-                "INSTANCE_PATH": str(Path(tmp_path) / "instance"), "RATELIMIT_STORAGE_URI": "memory://"}
+                "INSTANCE_PATH": str(Path(tmp_path) / "instance"), "RATELIMIT_STORAGE_URI": "memory://",
+                # no background refresh of the stored next sessions writing while a test reads
+                # (test_next_sessions.py runs it on purpose)
+                "BUURTKRACHT_NEXT_SESSION_REFRESH": 0}
     settings.update(config)
     app = create_app(settings)
     app.test_client_class = request_client_class()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime, time
 
-from sqlalchemy import (Boolean, Date, Float, ForeignKey, Index, Integer, JSON, String, Text, Time,
+from sqlalchemy import (BigInteger, Boolean, Date, Float, ForeignKey, Index, Integer, JSON, String, Text, Time,
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -182,12 +182,22 @@ class InitiativeAtPlace(db.Model):
     # its slots; None without schedules. Kept by the writer with the slots: the finder leaves out
     # a link whose every schedule has ended by asking this column, not the slots.
     last_day: Mapped[int | None] = mapped_column(Integer)
+    # The running or next session's start, stored (services/next_sessions.py): exact from
+    # `next_from` until `next_until` (instants as seconds since 1900-01-01 UTC); NULL for none
+    # before the search horizon. Outside that span the finder computes it from schedule_slot.
+    next_start: Mapped[int | None] = mapped_column(BigInteger)
+    next_from: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    next_until: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
     initiative: Mapped[Initiative] = relationship(back_populates="locations")
     place: Mapped[MeetingPlace] = relationship(back_populates="initiatives", lazy="joined")
     schedules: Mapped[list["Schedule"]] = relationship(
         back_populates="location", cascade="all, delete-orphan", lazy="selectin")
-    __table_args__ = (UniqueConstraint("initiative_id", "place_id", name="uq_initiative_at_place"),)
+    __table_args__ = (UniqueConstraint("initiative_id", "place_id", name="uq_initiative_at_place"),
+                      # the finder's order (next session first) and the links to compute again
+                      Index("ix_initiative_at_place_next_start", "next_start", "next_from", "next_until"),
+                      Index("ix_initiative_at_place_next_until", "next_until"),
+                      Index("ix_initiative_at_place_next_from", "next_from"))
 
 
 class Schedule(db.Model):

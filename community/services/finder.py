@@ -1,6 +1,8 @@
 """The residents' finder: filters from the URL, the matching listings, sorted and explained."""
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import uuid
 from collections.abc import Sequence
@@ -10,7 +12,7 @@ from functools import lru_cache
 
 import numpy as np
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, false, func, or_, select
+from sqlalchemy import BigInteger, and_, case, false, func, literal, or_, select, union_all
 
 from geo.crs import METRIC, to_wgs84
 from geo.distance import walking_minutes
@@ -23,6 +25,7 @@ from ..extensions import db
 from ..models import Area, Initiative, InitiativeAtPlace, InitiativeTerm, MeetingPlace, PlaceArea
 from ..scheduling import TZ
 from ..scheduling.weekly import Clock
+from . import next_sessions
 from .finder_times import filter_starts, next_starts, not_ended, time_filters
 from .areas import district_choices
 from .geocoding import Location, resolve_near
@@ -467,6 +470,22 @@ def _count(query: FinderQuery, clock: Clock) -> int:
         _filtered(_joined(InitiativeAtPlace.id), query, None, clock).subquery()))
 
 
+def _cached_count(query: FinderQuery, clock: Clock) -> int:
+    """The number of matches, from the shared cache while the listings are unchanged.
+
+    Counting every link a broad query leaves was most of its page once the order came from an
+    index. The count depends on the listings (their data version: any write of them makes a new
+    one; a district's code: the areas' version) and on today (which rules are in force, what has
+    ended), not on the time of day: the `when` filters, which do, are not counted through here.
+    """
+    from .. import data_version
+    from ..caching import cached
+    key = "finder_count:" + hashlib.sha256(json.dumps(
+        [replace(query, page=1).to_args(), clock.today]).encode()).hexdigest()
+    versions = data_version.current()
+    return cached(key, (versions["listings"], versions["areas"]), lambda: _count(query, clock), timeout=3600)
+
+
 def _near(query: FinderQuery, location: Location, clock: Clock) -> list[Match]:
     """Listings within the radius, nearest first: the box in SQL, the distance in numpy. From an
     area the distance counts from its edge, so what lies inside it (0 m) comes first."""
@@ -491,9 +510,98 @@ def _near(query: FinderQuery, location: Location, clock: Clock) -> list[Match]:
     return kept
 
 
+class _Stored:
+    """The finder's order from the stored next sessions (services/next_sessions.py).
+
+    Links whose stored session holds are read in the order of the index on next_start; the few
+    stale ones (their session has passed since it was stored) get theirs computed live, through
+    next_starts over their slots only, and are merged in. The order is the finder's: a session
+    before the search horizon first (part "soon", by start), then the rest (part "later": none,
+    by name), so each part is one ordered, limited statement, and the second is asked only by a
+    window that reaches past the first.
+    """
+
+    # SQLite has no statistics of how many links a filter leaves: where they are many, the
+    # stored part is read in the order of the next_start index (about stop x links / total rows,
+    # stopping after the window) instead of sorting every match; PostgreSQL's planner knows.
+    ORDERED_SCAN = 2000
+
+    def __init__(self, query: FinderQuery, clock: Clock, total):
+        self.query, self.clock, self.total = query, clock, total
+        link = InitiativeAtPlace.__table__
+        self.base = next_sessions.origin(clock)
+        self.fresh, self.stale = next_sessions.fresh(clock, link), next_sessions.stale(clock, link)
+        # The stale links whatever the filters (the live part filters them): read through the
+        # indexes of their span, however many links the filters leave.
+        self.live = next_starts(clock, locations=select(InitiativeAtPlace.id).where(self.stale))
+        self.horizon = clock.horizon_utc + self.base
+        self._soon_total: int | None = None
+
+    def _columns(self, soon):
+        return (InitiativeAtPlace.id.label("link_id"), Initiative.id.label("initiative_id"),
+                Initiative.name.label("name"), Initiative.cost.label("cost"),
+                Initiative.childcare.label("childcare"), MeetingPlace.name.label("place_name"),
+                MeetingPlace.latitude.label("latitude"), MeetingPlace.longitude.label("longitude"),
+                soon.label("soon"), _working_model().label("working_model"))
+
+    def _names(self, table):
+        return _name_order(func.lower(table.c.name), table.c.name, table.c.place_name)
+
+    def _parts(self, soon_part: bool):
+        stored = InitiativeAtPlace.next_start
+        if soon_part:
+            fresh = _filtered(_joined(*self._columns(stored - self.base)), self.query, None, self.clock).where(
+                self.fresh, stored < self.horizon)
+            live = _filtered(_joined(*self._columns(self.live.c.next_start)), self.query, None, self.clock).join(
+                self.live, self.live.c.location_id == InitiativeAtPlace.id).where(
+                self.stale, self.live.c.next_start < self.clock.horizon_utc)
+        else:
+            nothing = literal(None, BigInteger)
+            fresh = _filtered(_joined(*self._columns(nothing)), self.query, None, self.clock).where(
+                self.fresh, or_(stored.is_(None), stored >= self.horizon))
+            live = _filtered(_joined(*self._columns(nothing)), self.query, None, self.clock).outerjoin(
+                self.live, self.live.c.location_id == InitiativeAtPlace.id).where(
+                self.stale, or_(self.live.c.next_start.is_(None), self.live.c.next_start >= self.clock.horizon_utc))
+        return fresh, live
+
+    def _window(self, soon_part: bool, start: int, stop: int) -> list:
+        fresh, live = self._parts(soon_part)
+        order = [InitiativeAtPlace.next_start] if soon_part else []
+        order += _name_order(func.lower(Initiative.name), Initiative.name, MeetingPlace.name)
+        # The stored part's first `stop` rows, in the index's order, then merged with the live ones.
+        fresh = fresh.order_by(*order, InitiativeAtPlace.id).limit(stop)
+        if soon_part and db.engine.dialect.name == "sqlite" and self.total() >= self.ORDERED_SCAN:
+            fresh = fresh.with_hint(InitiativeAtPlace, "INDEXED BY ix_initiative_at_place_next_start", "sqlite")
+        first = fresh.subquery()
+        both = union_all(select(*first.c), live).subquery()
+        keys = ([both.c.soon] if soon_part else []) + self._names(both)
+        return db.session.execute(select(*both.c).order_by(*keys, both.c.link_id)
+                                  .offset(start).limit(stop - start)).all()
+
+    def soon_total(self) -> int:
+        if self._soon_total is None:
+            fresh, live = self._parts(True)
+            self._soon_total = sum(db.session.scalar(select(func.count()).select_from(part.subquery()))
+                                   for part in (fresh, live))
+        return self._soon_total
+
+    def fetch(self, start: int, stop: int) -> list[Match]:
+        rows = self._window(True, start, stop) if stop > 0 else []
+        if len(rows) < stop - start:
+            # The window reaches past the sessions before the horizon: the rest, by name.
+            soon = start + len(rows) if rows else self.soon_total()
+            first = max(0, start - soon)
+            rows += self._window(False, first, first + stop - max(start, soon))
+        return [_match(tuple(row), self.clock) for row in rows]
+
+
 def _listings(query: FinderQuery, location: Location | None, clock: Clock) -> Listings:
     if location is not None:
         return Listings.of(_near(query, location, clock))
+    if not query.when:
+        listings = Listings(None, lambda: _cached_count(query, clock))
+        listings._fetch = _Stored(query, clock, lambda: len(listings)).fetch
+        return listings
     stmt = _match_rows(query, None, clock, selective=bool(query.active_filters()))
     return Listings(lambda start, stop: [_match(row, clock) for row in db.session.execute(
         stmt.offset(start).limit(stop - start))], lambda: _count(query, clock))
@@ -508,6 +616,7 @@ def find(query: FinderQuery, now: datetime | None = None) -> FinderResult:
         except BadRequest as exc:  # geocoding names the parameter; the finder's callers catch BadQuery
             raise BadQuery(exc.errors, {"near": list(getattr(exc, "choices", []))}) from None
     listings = _listings(query, location, clock)
+    next_sessions.refresh_soon()  # links whose stored session has passed: stored again in the background
     result = FinderResult(query=query, listings=listings, location=location)
     if not len(listings) and query.text:
         # "Did you mean ...?": the nearest spelling that finds something with the other filters.

@@ -103,10 +103,12 @@ def _weekly(clock: Clock, conditions):
                   (first.c.day + off_week).label("day")).subquery()
     over = _ended(clock, (week.c.day - clock.yesterday) * DAY + week.c.end_sec)
     step = case((week.c.frequency == "biweekly", 14), else_=7)
-    due = select(week.c.location_id, week.c.start_sec, week.c.until_day,
+    due = select(week.c.location_id, week.c.start_sec, week.c.end_sec, week.c.until_day,
                  (week.c.day + case((over, step), else_=0)).label("day")).subquery()
     start = _utc(clock, (due.c.day - clock.yesterday) * DAY + due.c.start_sec)
-    return select(due.c.location_id, start.label("next_start")).where(due.c.day <= due.c.until_day)
+    end = _utc(clock, (due.c.day - clock.yesterday) * DAY + due.c.end_sec)
+    return select(due.c.location_id, start.label("next_start"), end.label("next_end")).where(
+        due.c.day <= due.c.until_day)
 
 
 def _monthly(clock: Clock, conditions):
@@ -124,15 +126,18 @@ def _monthly(clock: Clock, conditions):
              .select_from(Slot).join(months, and_(months.c.month_next > base, months.c.month_first <= base + 121))
              .where(Slot.frequency == "monthly", *conditions).subquery())
     start = _utc(clock, (found.c.day - clock.yesterday) * DAY + found.c.start_sec)
-    return select(found.c.location_id, start.label("next_start")).where(
+    end = _utc(clock, (found.c.day - clock.yesterday) * DAY + found.c.end_sec)
+    return select(found.c.location_id, start.label("next_start"), end.label("next_end")).where(
         found.c.day < found.c.month_next, found.c.day >= clock.yesterday, found.c.day >= found.c.from_day,
         found.c.day <= found.c.until_day,
         ~_ended(clock, (found.c.day - clock.yesterday) * DAY + found.c.end_sec))
 
 
-def next_starts(clock: Clock, when: str = "", locations=None):
+def next_starts(clock: Clock, when: str = "", locations=None, ends: bool = False):
     """(location_id, next_start): each link's running or next session as an instant (Clock's
     seconds), for links with one; `locations` (a select of link ids) narrows the slots read.
+    With `ends`, also `next_end`: the earliest end among the sessions each slot gives (the first
+    moment at which the answer can change: services/next_sessions.py stores it).
 
     A MATERIALIZED common table expression: computed once per statement whatever the plan (a
     planner that thought the tables small, before ANALYZE, ran it again for every listing).
@@ -141,8 +146,11 @@ def next_starts(clock: Clock, when: str = "", locations=None):
     if locations is not None:
         conditions.append(Slot.location_id.in_(locations))
     starts = union_all(_weekly(clock, conditions), _monthly(clock, conditions)).subquery()
-    return (select(starts.c.location_id, func.min(starts.c.next_start).label("next_start"))
-            .group_by(starts.c.location_id).cte(f"next_start_{when or 'any'}").prefix_with("MATERIALIZED"))
+    columns = [starts.c.location_id, func.min(starts.c.next_start).label("next_start")]
+    if ends:
+        columns.append(func.min(starts.c.next_end).label("next_end"))
+    return (select(*columns).group_by(starts.c.location_id)
+            .cte(f"next_start_{when or 'any'}{'_end' if ends else ''}").prefix_with("MATERIALIZED"))
 
 
 @lru_cache(maxsize=32)

@@ -25,6 +25,7 @@ from ..scheduling import TZ, Recurrence
 from . import content_hashes  # noqa: F401  (other writes forget an import's content hashes)
 from . import search  # noqa: F401  (every write of a listing writes its search documents again)
 from .areas import LEVELS, areas_frame, assign_places
+from .next_sessions import mark_stale
 from .schedules import last_day, schedule_row, schedule_values, slot_rows
 from ..errors import Invalid
 
@@ -344,11 +345,13 @@ def _write_slots(_mapper, connection, schedule: Schedule) -> None:
     connection.execute(insert(ScheduleSlot.__table__),
                        slot_rows(schedule.id, schedule.location_id, schedule.recurrence()))
     _write_last_day(connection, schedule.location_id)
+    mark_stale(connection, schedule.location_id)  # its next session is stored again at the commit
 
 
 @event.listens_for(Schedule, "after_delete")
 def _schedule_removed(_mapper, connection, schedule: Schedule) -> None:
     _write_last_day(connection, schedule.location_id)
+    mark_stale(connection, schedule.location_id)
 
 
 def _write_last_day(connection, location_id) -> None:

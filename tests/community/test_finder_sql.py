@@ -116,9 +116,50 @@ QUERIES = [{}, {"when": "now"}, {"when": "week"}, {"day": 2}, {"day": 6}, {"part
            {"day": 5, "part": "evening", "when": "week"}]
 
 
+def _store_next_sessions(moment: datetime | None) -> None:
+    """The stored next sessions as a refresh at `moment` leaves them (None: as the commit left them)."""
+    from sqlalchemy import update
+    from community.extensions import db
+    from community.models import InitiativeAtPlace
+    from community.services.next_sessions import refresh
+    if moment is None:
+        return
+    connection = db.session.connection()  # not the ORM: no hook stores them again at the commit
+    connection.execute(update(InitiativeAtPlace.__table__).values(next_from=0, next_until=0))
+    refresh(connection, moment)
+    db.session.commit()
+
+
+def _fresh_and_stale(now: datetime) -> tuple[int, int]:
+    from sqlalchemy import func, select
+    from community.extensions import db
+    from community.models import InitiativeAtPlace
+    from community.scheduling.weekly import Clock
+    from community.services import next_sessions
+    clock = Clock.at(now)
+    link = InitiativeAtPlace.__table__
+    return tuple(db.session.scalar(select(func.count()).select_from(link).where(condition))
+                 for condition in (next_sessions.fresh(clock, link), next_sessions.stale(clock, link)))
+
+
+# How the stored next sessions stand at the moment searched (services/next_sessions.py): stored
+# by the commit (at the real time: for the test's past moments every link is stale, computed
+# live), stored at that moment, or stored a day and a half before it, so that the sessions that
+# ended in between are stale and the job has not run yet (a mix of stored and live links).
+STORED = {"at the commit": lambda now: None, "at the moment": lambda now: now,
+          "36 h before, job not run": lambda now: now - timedelta(hours=36)}
+
+
+@pytest.mark.parametrize("stored", STORED)
 @pytest.mark.parametrize("now", NOWS, ids=lambda now: now.strftime("%a %d %b %H:%M") + ("b" if now.fold else ""))
-def test_sql_finder_equals_the_python_rules(random_offers, now):
+def test_sql_finder_equals_the_python_rules(random_offers, now, stored):
     from community.services.finder import FinderQuery, find
+    _store_next_sessions(STORED[stored](now))
+    fresh, stale = _fresh_and_stale(now)
+    if stored == "at the moment":
+        assert stale == 0
+    elif stored.startswith("36 h"):
+        assert fresh and stale, (fresh, stale)  # both ways of finding a next session are asked
     for values in QUERIES:
         query = FinderQuery(**values)
         expected = _oracle(query, now)
