@@ -416,7 +416,7 @@ def _near(query: FinderQuery, location: Location, clock: Clock) -> list[Match]:
 def _listings(query: FinderQuery, location: Location | None, clock: Clock) -> Listings:
     if location is not None:
         return Listings.of(_near(query, location, clock))
-    if not query.when:
+    if not query.when and not query.text:  # search text orders by relevance first (_match_rows)
         listings = Listings(None, lambda: cached_count(query, clock, _count))
         listings._fetch = StoredOrder(query, clock, lambda: len(listings), sys.modules[__name__]).fetch
         return listings
