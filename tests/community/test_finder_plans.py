@@ -89,7 +89,6 @@ def test_finder_queries_use_the_indexes(app, listings):
     # the indexes made for the time filters are the ones used
     plans = "\n".join(plan for _s, plan in _plans(app, {"day": 6, "part": "morning"}))
     assert re.search(r"ix_schedule_slot_weekday(_end)? ", plans), plans  # the slots of a weekday
-<<<<<<< HEAD
     # search text through the full-text index (GIN over search_document.document), never reading
     # search_document, initiative or schedule_slot whole. From about 50 estimated hits the planner
     # hash-joins the narrow initiative_at_place (two uuids a row) whole rather than probing its
@@ -100,7 +99,6 @@ def test_finder_queries_use_the_indexes(app, listings):
         assert plans and all("ix_search_document_document" in plan for _s, plan in plans), plans
         for statement, plan in plans:
             assert not WHOLE_TEXT.search(plan), f"{text}: {statement}\n{plan}"
-=======
     # The broad shapes page by the stored next session's index, stopping after the page; the
     # stale links (none here) are found through the indexes of their span, not by a whole read.
     for values in ({}, {"day": 2, "part": "afternoon", "cost": "free"}, {"page": 20}):
@@ -111,7 +109,6 @@ def test_finder_queries_use_the_indexes(app, listings):
             assert "ix_initiative_at_place_next_start" in plan, f"{values}: {statement}\n{plan}"
             assert not WHOLE_TABLE.search(plan), f"{values}: {statement}\n{plan}"
             assert re.search(r"ix_initiative_at_place_next_(until|from)", plan), plan
->>>>>>> 4f4165d (Finder: each link's next session stored (initiative_at_place.next_start with the span it holds for, next_from/next_until; migration 0009), written in the commit of every write of links or schedules, and again for links whose session passed by a background job (RQ with Redis, a thread otherwise, at most every 5 minutes per process; or flask refresh-next-sessions); a link outside its span is computed live at read time (next_starts over its slots only), so no answer waits for the job. Broad queries page by the next_start index (the first 'stop' rows; INDEXED BY on SQLite when the count is over 2,000) merged with the live links; the count cached per query, today and data version. In process, 50,000 listings, loaded machine, main -> this: broad 2084 -> 299 ms SQLite, 1555 -> 313 ms PostgreSQL; day/part/cost 1084 -> 630 / 1409 -> 205 ms; q=koffie 5810 -> 840 / 2091 -> 282 ms. The differential test runs at every moment with the sessions stored at the commit, at the moment, and 36 h before it (stale and stored links mixed))
     # every other shape plans too (one data set for both: building it takes a while)
     for name, values in BROAD.items():
         assert _plans(app, values), name
