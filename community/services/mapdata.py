@@ -241,7 +241,10 @@ def finder_map(query: finder.FinderQuery | None, location: Location | None) -> d
     """A finder page's map island: the settings, the first view and where to ask for the rest."""
     filters = urlencode(query.to_args() if query else [])
     return {**map_settings(), "extent": first_view(query, location), "fit_max_zoom": FIT_MAX_ZOOM,
-            "center": {"lat": location.latitude, "lon": location.longitude} if location else None,
+            # Where the search counts from, and (from a point) the circle of its radius; from an
+            # area distances count from its edge, so no circle round its centre is drawn.
+            "center": {"lat": location.latitude, "lon": location.longitude, "label": location.label,
+                       "radius": query.radius if location.area is None else None} if location else None,
             "markers_url": url_for("public.map_markers") + ("?" + filters if filters else ""),
             "areas_url": url_for("public.map_areas"), "area_zooms": AREA_ZOOMS}
 

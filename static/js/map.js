@@ -206,8 +206,14 @@
     kit.addLegend(map, labels.legend || "Working model", data.legend);
   }
   if (data.center) {
-    L.circleMarker([data.center.lat, data.center.lon], { radius: 7, color: "#b00020", weight: 3, fillOpacity: 0.6 })
-      .bindTooltip(el("span", "", labels.center || "")).addTo(map);
+    // "You are here" (or the address searched from), and the search's radius round it.
+    if (data.center.radius) {
+      L.circle([data.center.lat, data.center.lon], { radius: data.center.radius, color: "#b00020", weight: 2,
+                                                     dashArray: "6 6", fill: false, interactive: false }).addTo(map);
+    }
+    L.circleMarker([data.center.lat, data.center.lon], { radius: 7, color: "#b00020", weight: 3, fillOpacity: 0.6,
+                                                         className: "bk-center" })
+      .bindTooltip(el("span", "", data.center.label || labels.center || "")).addTo(map);
   }
   // Clicking the map searches around that point (the text box does the same without a mouse).
   var form = document.getElementById("finder-form");

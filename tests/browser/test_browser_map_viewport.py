@@ -70,3 +70,24 @@ def test_a_cluster_from_the_server_zooms_in_when_clicked(page, live_server):
         # Closer in, the offers of that cluster show as markers or as smaller clusters.
         after = [int(n) for n in page.locator(".bk-cluster span").all_inner_texts()]
         assert page.evaluate(MARKERS_IN_GROUPS) > 0 or (after and max(after) < max(counts))
+
+
+CIRCLES = """() => {
+    const out = [];
+    window.buurtkrachtMap.eachLayer(l => { if (l instanceof L.Circle) out.push(Math.round(l.getRadius())); });
+    return out;
+}"""
+
+
+def test_a_search_from_an_address_shows_where_it_counts_from_and_its_radius(page, live_server):
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto(live_server.url + "/?near=sint+baafsplein+2&radius=500")
+    page.wait_for_selector("html.map-ready", state="attached")
+    assert page.evaluate(CIRCLES) == [500]  # the radius, round the address searched from
+    assert page.locator("path.bk-center").count() == 1  # "you are here"
+    # From a neighbourhood distances count from its edge: a circle round its centre would mislead.
+    page.goto(live_server.url + "/?near=dampoort")
+    page.wait_for_selector("html.map-ready", state="attached")
+    assert page.evaluate(CIRCLES) == []
+    assert page.locator("path.bk-center").count() == 1
+    assert page.external_requests == []
