@@ -136,7 +136,8 @@ def test_the_workspace_point_picker_is_the_same_base_map(page, live_server):
 def test_a_hostile_name_is_text_in_the_popup_and_opens_no_dialog(page, live_server):
     from community.extensions import db
     from community.models import Initiative, InitiativeAtPlace, MeetingPlace, Organisation, Schedule
-    name = f"<img src=x onerror=alert(1)> Praatcafé {uuid.uuid4().hex[:6]}"
+    token = "t" + uuid.uuid4().hex[:6]
+    name = f"<img src=x onerror=alert(1)> Praatcafé {token}"
     with live_server.app.app_context():
         org = Organisation(name="Buurtwerk Test", languages=[])
         place = MeetingPlace(name="<b>Zaal</b>", street="Kerkstraat", number="1", postcode="9000",
@@ -152,7 +153,7 @@ def test_a_hostile_name_is_text_in_the_popup_and_opens_no_dialog(page, live_serv
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     try:
-        page.goto(live_server.url + "/?q=Praatcaf%C3%A9")
+        page.goto(live_server.url + "/?q=" + token)  # its own word (praatcafé finds the taalcafés too)
         page.wait_for_selector("html.map-ready", state="attached")
         page.evaluate("""() => { window.buurtkrachtMap.eachLayer(l => { if (l.getLayers && l._featureGroup)
             l.getLayers().forEach(m => { if (m.options.title.includes('onerror'))
