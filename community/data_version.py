@@ -64,8 +64,10 @@ def _note(session: Session, tables) -> None:
 
 @event.listens_for(Session, "after_flush")
 def _note_flushed(session: Session, flush_context) -> None:
-    _note(session, {getattr(obj, "__tablename__", None) for obj in chain(session.new, session.dirty, session.deleted)
-                    if session.is_modified(obj) or obj in session.new or obj in session.deleted})
+    # session.new, .dirty and .deleted are worked out anew at every access: each is asked once
+    # (asked per object, a first import of 58,886 rows grew quadratic).
+    changed = chain(session.new, session.deleted, (obj for obj in session.dirty if session.is_modified(obj)))
+    _note(session, {getattr(obj, "__tablename__", None) for obj in changed})
 
 
 @event.listens_for(Session, "do_orm_execute")

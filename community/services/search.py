@@ -185,9 +185,9 @@ def _note_statement(state) -> None:
 
 def sync(session: Session) -> None:
     """Write the pending documents now (in the session's transaction)."""
-    pending = session.info.get(_PENDING)
-    if not pending:
-        return
+    # Flush first: the objects of a commit are flushed by the first before_commit listener that
+    # flushes, and when this one ran before the others nothing was pending yet, so a listing added
+    # through the ORM got no document (whether it did hung on the order the modules were imported).
     session.flush()
     pending = session.info.pop(_PENDING, None)
     if not pending:

@@ -137,3 +137,26 @@ def test_every_write_keeps_the_index_current(offers, db, tmp_path):
     assert names(q="huiswerkbegeleiding") == ["Huiswerkklas Noord"]
     db.session.commit()
     assert _stored(db) == _rebuilt(db) and len(_stored(db)) == 5
+
+
+def test_an_offer_added_and_committed_at_once_is_found_whichever_commit_hook_runs_first(offers, db):
+    """The search's before-commit hook ran before the hook that flushed the commit's objects
+    whenever the modules were imported in another order: nothing was pending yet, and a listing
+    added through the ORM got no document (the browser's hostile-popup test found 0 results)."""
+    from community.models import Initiative, InitiativeAtPlace, MeetingPlace, Organisation, Schedule
+    from community.services import search
+    org = Organisation(name="Snel Toegevoegd", languages=[])
+    place = MeetingPlace(name="Zaal Nieuw", street="Nieuwstraat", number="1", postcode="9000",
+                         municipality="Gent", latitude=51.0550, longitude=3.7250)
+    init = Initiative(name="Naaiatelier Zonnestraal", description="", organisation=org, cost="free", terms=[])
+    init.set_codes("working_model", ["peer"])
+    init.locations.append(InitiativeAtPlace(place=place, schedules=[Schedule(
+        frequency="weekly", weekdays="2", start_time=time(14), end_time=time(16))]))
+    db.session.add(init)
+    assert init in db.session.new  # added, not flushed
+    search.sync(db.session)  # as if it were the first before_commit hook: it writes the document
+    from community.models import SearchDocument
+    assert db.session.scalar(select(SearchDocument.name).where(SearchDocument.initiative_id == init.id)) \
+        == "naaiatelier zonnestraal"
+    db.session.commit()
+    assert names(q="zonnestraal") == ["Naaiatelier Zonnestraal"]
